@@ -1,0 +1,14 @@
+"""The subcommands of ``manage.py remodel``.
+
+Each subcommand is a small class in a module of its own: it declares its
+arguments, calls one library function and prints the result. The management
+command in ``management/commands/remodel.py`` only dispatches to them.
+"""
+
+from __future__ import annotations
+
+from django_remodel.cli.base import Subcommand
+
+SUBCOMMANDS: tuple[type[Subcommand], ...] = ()
+
+__all__ = ["SUBCOMMANDS", "Subcommand"]

@@ -1,0 +1,28 @@
+"""The errors the library raises.
+
+Every message says what is wrong, names the model, field or database involved
+with ``!r``, and says what to do. The ``remodel`` command turns these into
+``CommandError``; the library itself never prints and never exits.
+"""
+
+from __future__ import annotations
+
+
+class RemodelError(Exception):
+    """Base class of every error django-remodel raises on bad input or state."""
+
+
+class UnknownModelError(RemodelError):
+    """A model label that names no installed model."""
+
+
+class UnknownFieldError(RemodelError):
+    """A field name that the model does not have."""
+
+
+class UnknownDatabaseError(RemodelError):
+    """A database alias that is not in ``settings.DATABASES``."""
+
+
+class UnsupportedBackendError(RemodelError):
+    """A database vendor django-remodel has no support for."""

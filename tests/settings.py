@@ -1,0 +1,10 @@
+"""Test settings: the example clinic project, on the database ``REMODEL_DB`` names."""
+
+from __future__ import annotations
+
+from clinic.settings import *  # noqa: F403
+from clinic.settings import BASE_DIR
+from clinic.databases import database_from_env
+
+DATABASES = {"default": database_from_env("remodel_tests", BASE_DIR / "tests.sqlite3")}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
