@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from clinic.databases import database_from_env
 from clinic.settings import *  # noqa: F403
 from clinic.settings import BASE_DIR
-from clinic.databases import database_from_env
 
 DATABASES = {"default": database_from_env("remodel_tests", BASE_DIR / "tests.sqlite3")}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]  # noqa: F405

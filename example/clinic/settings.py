@@ -12,7 +12,7 @@ from clinic.databases import database_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SECRET_KEY = "example-only-not-secret"  # noqa: S105 - a local demo project
+SECRET_KEY = "example-only-not-secret"
 DEBUG = True
 ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
 

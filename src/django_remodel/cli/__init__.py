@@ -7,8 +7,9 @@ command in ``management/commands/remodel.py`` only dispatches to them.
 
 from __future__ import annotations
 
+from django_remodel.cli.audit import AuditCommand
 from django_remodel.cli.base import Subcommand
 
-SUBCOMMANDS: tuple[type[Subcommand], ...] = ()
+SUBCOMMANDS: tuple[type[Subcommand], ...] = (AuditCommand,)
 
 __all__ = ["SUBCOMMANDS", "Subcommand"]

@@ -1,0 +1,1 @@
+"""Renderers: turn library results into text, JSON and the like. No I/O here."""
