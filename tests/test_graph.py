@@ -119,9 +119,8 @@ def test_foreign_key_details(graph):
 
 
 def test_generic_foreign_keys(graph):
-    assert [(e.source, e.field, e.target) for e in graph.generic_relations()] == [
-        ("testapp.Note", "target", None)
-    ]
+    generic = [e for e in graph.generic_relations() if e.source.startswith("testapp.")]
+    assert [(e.source, e.field, e.target) for e in generic] == [("testapp.Note", "target", None)]
     assert graph.model("testapp.Note").field("target").internal_type == "GenericForeignKey"
 
 
