@@ -26,3 +26,11 @@ class UnknownDatabaseError(RemodelError):
 
 class UnsupportedBackendError(RemodelError):
     """A database vendor django-remodel has no support for."""
+
+
+class DatabaseUnreachableError(RemodelError):
+    """A configured database that cannot be connected to, or whose file does not exist."""
+
+
+class ThrowawayDatabaseError(RemodelError):
+    """A throwaway database (to build the migrations in) that could not be made or dropped."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from django_remodel.cli.audit import AuditCommand
 from django_remodel.cli.base import Subcommand
+from django_remodel.cli.schemadiff import SchemadiffCommand
 
-SUBCOMMANDS: tuple[type[Subcommand], ...] = (AuditCommand,)
+SUBCOMMANDS: tuple[type[Subcommand], ...] = (AuditCommand, SchemadiffCommand)
 
 __all__ = ["SUBCOMMANDS", "Subcommand"]
