@@ -25,6 +25,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_remodel",
     "clinic",
+    "legacy",
+    "accounts",
+    "scheduling",
+    "billing",
+    "messaging",
+    "reviews",
+    "tenants",
+    "alerts",
+    "server",
 ]
 
 MIDDLEWARE = [
