@@ -1,10 +1,16 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.core import checks
 
 
 class RemodelConfig(AppConfig):
-    """The django-remodel app: install it to get ``manage.py remodel``."""
+    """The django-remodel app: install it to get ``manage.py remodel`` and its checks."""
 
     name = "django_remodel"
     verbose_name = "django-remodel"
+
+    def ready(self) -> None:
+        from django_remodel.checks import check_model_registry
+
+        checks.register(check_model_registry, checks.Tags.models)

@@ -69,6 +69,7 @@ class FieldNode:
     """Label of the model a relation field points at."""
     inherited_from: str | None = None
     """Label of the concrete parent whose table holds this field (multi-table and proxy)."""
+    has_choices: bool = False
 
 
 @dataclass(frozen=True)
@@ -347,7 +348,7 @@ class _GraphBuilder:
         return FieldNode(
             name=model_field.name,
             attname=model_field.attname,
-            column=model_field.column,
+            column=None if model_field.many_to_many else model_field.column,
             internal_type=model_field.get_internal_type(),
             null=model_field.null,
             blank=model_field.blank,
@@ -358,6 +359,7 @@ class _GraphBuilder:
             default=_default_repr(model_field),
             related_model=related._meta.label if isinstance(related, type) else None,
             inherited_from=inherited_from,
+            has_choices=bool(model_field.choices),
         )
 
     @staticmethod

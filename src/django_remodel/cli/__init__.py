@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from django_remodel.cli.audit import AuditCommand
 from django_remodel.cli.base import Subcommand
+from django_remodel.cli.registry import RegistryCommand
 from django_remodel.cli.schemadiff import SchemadiffCommand
 
-SUBCOMMANDS: tuple[type[Subcommand], ...] = (AuditCommand, SchemadiffCommand)
+SUBCOMMANDS: tuple[type[Subcommand], ...] = (AuditCommand, RegistryCommand, SchemadiffCommand)
 
 __all__ = ["SUBCOMMANDS", "Subcommand"]

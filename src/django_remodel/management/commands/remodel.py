@@ -14,6 +14,8 @@ class Command(BaseCommand):
         "Refactor a messy schema safely: each subcommand finds a problem or writes "
         "ordinary migrations that fix it. Run 'remodel <subcommand> --help' for details."
     )
+    # The tool examines projects with problems; the registry check would repeat itself.
+    requires_system_checks: list[str] = []  # noqa: RUF012 - Django's own attribute
 
     def add_arguments(self, parser: CommandParser) -> None:
         subparsers = parser.add_subparsers(
@@ -30,6 +32,7 @@ class Command(BaseCommand):
                 formatter_class=argparse.RawDescriptionHelpFormatter,
             )
             subcommand_class(self).add_arguments(subparser)
+            _accept_base_options(subparser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         name = options.pop("subcommand")
@@ -38,3 +41,17 @@ class Command(BaseCommand):
             subcommand_class(self).handle(**options)
         except RemodelError as error:
             raise CommandError(str(error)) from error
+
+
+def _accept_base_options(subparser: argparse.ArgumentParser) -> None:
+    """Accept Django's own options after the subcommand too (``remodel audit --settings X``).
+
+    They are hidden and default to "not given", so the values parsed before the
+    subcommand are kept.
+    """
+    hidden: dict[str, Any] = {"default": argparse.SUPPRESS, "help": argparse.SUPPRESS}
+    subparser.add_argument("-v", "--verbosity", type=int, choices=[0, 1, 2, 3], **hidden)
+    subparser.add_argument("--settings", **hidden)
+    subparser.add_argument("--pythonpath", **hidden)
+    for flag in ("--traceback", "--no-color", "--force-color", "--skip-checks"):
+        subparser.add_argument(flag, action="store_true", **hidden)
