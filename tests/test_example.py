@@ -7,10 +7,6 @@ from collections import Counter
 from io import StringIO
 
 import pytest
-from accounts import queries
-from accounts.models import Profile
-from alerts.models import ContributorCriteria, Criteria, MaintainerCriteria
-from clinic import seeding
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
@@ -19,6 +15,11 @@ from django.db import connection
 from django.db.migrations import operations
 from django.db.migrations.loader import MigrationLoader
 from django.test import Client
+
+from accounts import queries
+from accounts.models import Profile
+from alerts.models import ContributorCriteria, Criteria, MaintainerCriteria
+from clinic import seeding
 from legacy.models import AccountUser, AppUser, CustomerUser, UserProfile
 from reviews.models import Review
 from server.models import Server

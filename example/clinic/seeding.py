@@ -28,9 +28,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from accounts.models import Profile
-from alerts.models import Alert, ContributorCriteria, Criteria, MaintainerCriteria
-from billing.models import BillingAddress, Invoice, InvoiceLine, Payment
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
@@ -38,6 +35,10 @@ from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.text import slugify
+
+from accounts.models import Profile
+from alerts.models import Alert, ContributorCriteria, Criteria, MaintainerCriteria
+from billing.models import BillingAddress, Invoice, InvoiceLine, Payment
 from legacy.models import AccountUser, AppUser, CustomerUser, UserProfile
 from messaging.models import Message, Thread
 from reviews.models import Review
