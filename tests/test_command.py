@@ -26,7 +26,13 @@ def manage(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT / "example",
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example")])},
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example")]),
+            # These commands read no data; on SQLite, no database server is connected to.
+            "REMODEL_DB": "sqlite",
+            "REMODEL_DB_NAME": ":memory:",
+        },
         capture_output=True,
         text=True,
         check=False,

@@ -178,6 +178,8 @@ def test_write_dry_run_writes_nothing(tmp_path):
 
 def manage(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example")])}
+    # These commands read no data; on SQLite, no database server is connected to.
+    env.update(REMODEL_DB="sqlite", REMODEL_DB_NAME=":memory:")
     env.pop("DJANGO_SETTINGS_MODULE", None)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
