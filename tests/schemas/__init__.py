@@ -1,0 +1,1 @@
+"""Labeled synthetic schemas: a yardstick for duplicate-model detection."""
