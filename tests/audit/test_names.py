@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from django_remodel.audit.names import entity_kinds, field_concept, tokens, type_family
+from django_remodel.audit.names import (
+    entity_kinds,
+    field_concept,
+    owner_prefix,
+    split_run_together,
+    tokens,
+    type_family,
+)
 
 
 @pytest.mark.parametrize(
@@ -47,7 +54,11 @@ def test_tokens(name, expected):
         ("User", "is_active", "active"),
         # A qualifier naming something else keeps the concept apart.
         ("Server", "location_name", "location_name"),
-        ("Server", "hostname", "hostname"),
+        ("Server", "hostname", "host_name"),
+        ("Event", "starttime", "start"),
+        ("Order", "number", "reference"),
+        ("Address", "address_city_name", "city"),
+        ("Company", "company_reg_no", "registration_number"),
         # The model's own name is an owner word: Tenant.tenant_name is its name.
         ("Tenant", "tenant_name", "name"),
     ],
@@ -67,3 +78,17 @@ def test_type_family():
     assert type_family("EmailField") == type_family("CharField") == "text"
     assert type_family("DateField") == type_family("DateTimeField") == "time"
     assert type_family("MyCustomField") == "MyCustomField"
+
+
+def test_owner_prefix_repeated_by_most_fields():
+    assert owner_prefix(["so_number", "so_total", "so_tax", "shipping_address"]) == "so"
+    assert field_concept("so_number", "TShopOrder", "so") == "reference"
+    # Words that mean something are not prefixes, and a few fields are no evidence.
+    assert owner_prefix(["email", "email_verified", "email_bounced", "name"]) is None
+    assert owner_prefix(["usr_name", "usr_mail"]) is None
+
+
+def test_run_together_words():
+    assert split_run_together("starttime") == ("starttime",)  # a word of its own
+    assert split_run_together("venueaddress") == ("venue", "address")
+    assert split_run_together("xyzzyplugh") == ("xyzzyplugh",)

@@ -12,22 +12,42 @@ cannot chain two unrelated groups together.
 from __future__ import annotations
 
 import itertools
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from django_remodel.audit.lexicon import CONCEPT_WEIGHTS, DEFAULT_CONCEPT_WEIGHT, KEY_CONCEPTS
-from django_remodel.audit.names import entity_kinds, field_concept, tokens, type_family
+from django_remodel.audit.lexicon import (
+    CONCEPT_WEIGHTS,
+    DEFAULT_CONCEPT_WEIGHT,
+    ENTITY_TOKENS,
+    GENERIC_CONCEPTS,
+    KEY_CONCEPTS,
+)
+from django_remodel.audit.names import (
+    entity_kinds,
+    field_concept,
+    owner_prefix,
+    split_run_together,
+    tokens,
+    type_family,
+)
 from django_remodel.audit.result import DuplicateGroup, Evidence, FieldMatch, KeyOverlap
 from django_remodel.graph import ModelGraph, ModelKind, ModelNode, RelationKind
 
-# A pair (or group) scoring at least this is reported as duplicates.
-DEFAULT_THRESHOLD = 0.6
+# A pair (or group) scoring at least this is reported as duplicates. This and the shares
+# below were chosen on the labeled synthetic projects' tuning seeds (tests/schemas) and
+# checked on held-out seeds; see ``python -m tests.schemas.evaluate``.
+DEFAULT_THRESHOLD = 0.46
+_FIELDS_SHARE = 0.4
+_KEY_SHARE = 0.15
+# Names that neither agree nor disagree: the columns alone must carry the pair.
+_NEUTRAL_NAMES = 0.85
 # Concepts lighter than this do not make two models worth comparing on their own.
 _BLOCKING_WEIGHT = 1.0
 # Matched weight that counts as full evidence: an email and a name, say. Below it, a high
 # coverage of two tiny models (a name and a created_at) says little.
-_FULL_EVIDENCE_WEIGHT = 3.5
+_FULL_EVIDENCE_WEIGHT = 5.0
 
 OverlapFunction = Callable[[str, str, str, str], KeyOverlap | None]
 """``(model, field, other_model, other_field) -> KeyOverlap``: key values shared, counted by
@@ -51,6 +71,8 @@ class ModelProfile:
     entities: frozenset[str]
     name_tokens: frozenset[str]
     referencing_apps: frozenset[str]
+    related: frozenset[str]
+    """Labels of the models this one points at or is pointed at by."""
 
     @property
     def total_weight(self) -> float:
@@ -78,30 +100,60 @@ def is_candidate(node: ModelNode, graph: ModelGraph) -> bool:
     return node.first_party or node.label == graph.auth_user_model
 
 
+def concept_weight(concept: str) -> float:
+    """How telling a shared concept is; generic ones (a name, a created date) say little."""
+    weight = CONCEPT_WEIGHTS.get(concept, DEFAULT_CONCEPT_WEIGHT)
+    return weight * 0.5 if concept in GENERIC_CONCEPTS else weight
+
+
+# Words in model names that say nothing about what the model stores.
+# Words in model names that say where or how a table is used, not what it stores:
+# ``PortalCustomer`` and ``BillingCustomer`` may well be one customer.
+_CONTEXT_NAME_WORDS = frozenset(
+    {"app", "portal", "crm", "erp", "billing", "shipping", "mailing", "postal", "web", "mobile"}
+    | {"online", "offline", "shop", "store", "internal", "external", "public", "private"}
+    | {"local", "global", "home", "work", "default", "primary", "secondary", "temp", "tmp"}
+    | {"archive", "archived", "backup", "sync", "synced", "cached", "staging", "wp", "site"}
+    | {"community", "customer", "account", "user", "member", "client", "street", "saved"}
+    | {"registered", "verified", "active", "current", "simple", "basic", "full", "extended"}
+)
+_NOISE_NAME_WORDS = frozenset(
+    {"tbl", "t", "old", "new", "legacy", "v", "master", "record", "records", "info", "data"}
+    | {"imported", "import", "app", "my", "base", "main", "core", "the", "entry", "item"}
+)
+
+
 def profile_model(node: ModelNode, graph: ModelGraph) -> ModelProfile:
+    columns = [f for f in node.concrete_fields if not f.primary_key and f.related_model is None]
+    prefix = owner_prefix([f.name for f in columns])
     fields = tuple(
         FieldProfile(
             name=f.name,
-            concept=(concept := field_concept(f.name, node.object_name)),
+            concept=(concept := field_concept(f.name, node.object_name, prefix)),
             family=type_family(f.internal_type),
             unique=f.unique,
-            weight=CONCEPT_WEIGHTS.get(concept, DEFAULT_CONCEPT_WEIGHT),
+            weight=concept_weight(concept),
         )
-        for f in node.concrete_fields
-        if not f.primary_key and f.related_model is None
+        for f in columns
     )
     referencing = frozenset(
         graph.model(edge.source).app_label
         for edge in graph.incoming(node.label)
         if edge.kind != RelationKind.PARENT_LINK and edge.source != node.label
     )
+    related = frozenset(
+        {e.target for e in graph.outgoing(node.label) if e.target}
+        | {e.source for e in graph.incoming(node.label)}
+    )
+    words = {piece for word in tokens(node.object_name) for piece in split_run_together(word)}
     return ModelProfile(
         label=node.label,
         object_name=node.object_name,
         fields=fields,
         entities=entity_kinds(node.object_name),
-        name_tokens=frozenset(tokens(node.object_name)),
+        name_tokens=frozenset(words - _NOISE_NAME_WORDS),
         referencing_apps=referencing,
+        related=related,
     )
 
 
@@ -120,20 +172,37 @@ def match_fields(a: ModelProfile, b: ModelProfile) -> tuple[tuple[FieldProfile, 
 
 
 def _names_evidence(a: ModelProfile, b: ModelProfile) -> tuple[float, Evidence]:
+    names_share = 1 - _FIELDS_SHARE - _KEY_SHARE
     if a.entities & b.entities:
         kinds = ", ".join(sorted(a.entities & b.entities))
-        return 1.0, Evidence("model names", f"{a.label} and {b.label} both name a {kinds}", 0.2)
+        detail = f"{a.label} and {b.label} both name a {kinds}"
+        return 1.0, Evidence("model names", detail, round(names_share, 3))
     if a.entities and b.entities:
-        return 0.0, Evidence(
-            "model names",
+        detail = (
             f"{a.label} names a {'/'.join(sorted(a.entities))}, "
-            f"{b.label} a {'/'.join(sorted(b.entities))}",
-            -0.2,
+            f"{b.label} a {'/'.join(sorted(b.entities))}"
         )
+        return 0.0, Evidence("model names", detail, -0.5)
     shared = a.name_tokens & b.name_tokens
     if shared:
-        return 0.8, Evidence("model names", f"both names contain {sorted(shared)}", 0.16)
-    return 0.5, Evidence("model names", "the names say nothing either way", 0.1)
+        detail = f"both names contain {', '.join(repr(w) for w in sorted(shared))}"
+        return 0.5, Evidence("model names", detail, round(0.5 * names_share, 3))
+    return 0.0, Evidence("model names", "the names say nothing either way", 0.0)
+
+
+def _siblings(a: ModelProfile, b: ModelProfile) -> bool:
+    """Same head noun, and each name qualifies it by a different subject of its own."""
+    words_a, words_b = _name_words(a.object_name), _name_words(b.object_name)
+    if not words_a or not words_b or words_a[-1] != words_b[-1]:
+        return False
+    qualifiers_a = set(words_a[:-1]) - _CONTEXT_NAME_WORDS - ENTITY_TOKENS.keys()
+    qualifiers_b = set(words_b[:-1]) - _CONTEXT_NAME_WORDS - ENTITY_TOKENS.keys()
+    return bool(qualifiers_a and qualifiers_b and not qualifiers_a & qualifiers_b)
+
+
+def _name_words(object_name: str) -> list[str]:
+    words = [piece for word in tokens(object_name) for piece in split_run_together(word)]
+    return [w for w in words if w not in _NOISE_NAME_WORDS and not w.isdigit()]
 
 
 def _identity(
@@ -141,11 +210,11 @@ def _identity(
 ) -> tuple[float, tuple[FieldProfile, FieldProfile] | None]:
     best, best_pair = 0.0, None
     for field_a, field_b in matches:
-        if field_a.concept in KEY_CONCEPTS:
-            both, either = field_a.unique and field_b.unique, field_a.unique or field_b.unique
-            value = 1.0 if both else 0.6 if either else 0.0
-            if field_a.concept == "name":
-                value *= 0.5  # names repeat between different people; a weak key
+        both, either = field_a.unique and field_b.unique, field_a.unique or field_b.unique
+        if both or (either and field_a.concept in KEY_CONCEPTS):
+            value = 1.0 if both else 0.6
+            if field_a.concept in GENERIC_CONCEPTS:
+                value *= 0.4  # every named thing has a unique name: a weak sign of sameness
         elif field_a.weight >= 3.0:
             value = 0.4
         else:
@@ -160,19 +229,33 @@ def score_pair(
 ) -> PairScore:
     """How likely ``a`` and ``b`` store the same entity, with the reasons."""
     matches = match_fields(a, b)
-    smaller = min(a.total_weight, b.total_weight)
     matched_weight = sum(fa.weight for fa, _ in matches)
-    coverage = min(1.0, matched_weight / smaller) if smaller else 0.0
-    strength = min(1.0, matched_weight / _FULL_EVIDENCE_WEIGHT)
+    specific_weight = sum(fa.weight for fa, _ in matches if fa.concept not in GENERIC_CONCEPTS)
+    # Both models must be largely covered: a model that matches a few columns of a much
+    # wider one (a newsletter subscription and a user: an email) is related, not the same.
+    coverage = math.sqrt(
+        min(1.0, matched_weight / a.total_weight if a.total_weight else 0.0)
+        * min(1.0, matched_weight / b.total_weight if b.total_weight else 0.0)
+    )
+    strength = min(1.0, specific_weight / _FULL_EVIDENCE_WEIGHT)
     identity, key_pair = _identity(matches)
     name_value, name_evidence = _names_evidence(a, b)
-    score = 0.5 * coverage * strength + 0.3 * identity + 0.2 * name_value
+    fields_part = _FIELDS_SHARE * coverage * strength
+    score = fields_part + _KEY_SHARE * identity + (1 - _FIELDS_SHARE - _KEY_SHARE) * name_value
     if len(matches) < 2:
         score *= 0.5
     if name_evidence.weight < 0:
         # Names that speak of different kinds of things (a company, a person) outweigh
         # shared columns: both kinds of thing have emails and phone numbers.
         score *= 0.5
+    elif name_value == 0.0:
+        score *= _NEUTRAL_NAMES
+    if b.label in a.related:
+        # One points at the other: a line of an order, a revision of an article, a profile.
+        score *= 0.6
+    if _siblings(a, b):
+        # FraudAlert and InsuranceAlert: one shape for two subjects, not one subject twice.
+        score *= 0.6
     evidence = [
         Evidence(
             "fields",
@@ -180,8 +263,8 @@ def score_pair(
             + ", ".join(
                 fa.name if fa.name == fb.name else f"{fa.name} ~ {fb.name}" for fa, fb in matches
             )
-            + f"), {coverage:.0%} of the smaller model by weight",
-            round(0.5 * coverage * strength, 3),
+            + f"), covering {coverage:.0%} of both models by weight",
+            round(fields_part, 3),
         ),
         name_evidence,
     ]
@@ -198,7 +281,7 @@ def score_pair(
             Evidence(
                 "unique key",
                 f"{a.label}.{fa.name} ~ {b.label}.{fb.name} ({fa.concept}), {uniqueness}",
-                round(0.3 * identity, 3),
+                round(_KEY_SHARE * identity, 3),
             )
         )
     shared_apps = a.referencing_apps & b.referencing_apps
@@ -249,8 +332,14 @@ def _candidate_pairs(profiles: Sequence[ModelProfile]) -> set[tuple[int, int]]:
     """Pairs sharing at least one telling concept: the others cannot score high enough."""
     by_concept: dict[str, list[int]] = defaultdict(list)
     for index, profile in enumerate(profiles):
-        for concept in {f.concept for f in profile.fields if f.weight >= _BLOCKING_WEIGHT}:
+        for concept in {
+            f.concept
+            for f in profile.fields
+            if f.weight >= _BLOCKING_WEIGHT and f.concept not in GENERIC_CONCEPTS
+        }:
             by_concept[concept].append(index)
+        for kind in profile.entities:
+            by_concept[f"entity:{kind}"].append(index)
     pairs: set[tuple[int, int]] = set()
     for members in by_concept.values():
         pairs.update(itertools.combinations(members, 2))
@@ -260,7 +349,11 @@ def _candidate_pairs(profiles: Sequence[ModelProfile]) -> set[tuple[int, int]]:
 def _average_linkage(
     size: int, scores: dict[tuple[int, int], float], threshold: float
 ) -> list[list[int]]:
-    clusters: list[list[int]] = [[i] for i in sorted({i for pair in scores for i in pair})]
+    # A model whose every pair scores below the threshold can never join a cluster.
+    clusters: list[list[int]] = [
+        [i]
+        for i in sorted({i for pair, value in scores.items() if value >= threshold for i in pair})
+    ]
 
     def linkage(x: list[int], y: list[int]) -> float:
         total = sum(scores.get((min(i, j), max(i, j)), 0.0) for i in x for j in y)
