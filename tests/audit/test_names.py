@@ -54,7 +54,7 @@ def test_tokens(name, expected):
         ("User", "is_active", "active"),
         # A qualifier naming something else keeps the concept apart.
         ("Server", "location_name", "location_name"),
-        ("Server", "hostname", "host_name"),
+        ("Server", "hostname", "name"),  # a host is what a server is: its own name
         ("Event", "starttime", "start"),
         ("Order", "number", "reference"),
         ("Address", "address_city_name", "city"),

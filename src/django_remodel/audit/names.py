@@ -15,6 +15,7 @@ from django_remodel.audit.lexicon import (
 )
 
 _REFERENCE_WORDS = frozenset({"number", "num", "no", "nr", "id", "ref", "reference"})
+_CHECKSUM_WORDS = frozenset({"hash", "digest", "crypt"})
 
 _CONCEPTS = frozenset(CONCEPT_TOKENS.values())
 # Words a run-together name (``starttime``, ``eventcode``) may be split into.
@@ -154,8 +155,12 @@ def field_concept(field_name: str, model_name: str = "", prefix: str | None = No
     words = list(field_words(field_name))
     if prefix is not None and len(words) > 1 and words[0] == prefix:
         words = words[1:]
+    kinds = entity_kinds(model_name)
+    if len(words) == 2 and words[1] in _REFERENCE_WORDS and words[0] in ENTITY_TOKENS:
+        return "reference"  # order_id, ticket_no: the record's own number
     words = _apply_compounds(words)
-    own = set(tokens(model_name))
+    # Words of the model's own name, or of its kind of entity, only say whose value it is.
+    own = set(tokens(model_name)) | {w for w in words if ENTITY_TOKENS.get(singular(w)) in kinds}
     concepts = [CONCEPT_TOKENS.get(word, word) for word in words]
     meaningful = [
         concept
@@ -166,7 +171,9 @@ def field_concept(field_name: str, model_name: str = "", prefix: str | None = No
         # Nothing but fillers and owner words ("user", "date"): the last word is the concept;
         # a bare number or id of a record is its reference.
         last = concepts[-1] if concepts else field_name.lower()
-        return "reference" if last in _REFERENCE_WORDS else last
+        if last in _REFERENCE_WORDS:
+            return "reference"
+        return "checksum" if last in _CHECKSUM_WORDS else last
     known = [concept for concept in meaningful if concept in _CONCEPTS]
     unknown = [concept for concept in meaningful if concept not in _CONCEPTS]
     if known and not unknown:
@@ -179,5 +186,12 @@ def field_concept(field_name: str, model_name: str = "", prefix: str | None = No
 @lru_cache(maxsize=4096)
 def entity_kinds(model_name: str) -> frozenset[str]:
     """The kinds of entity a model's name speaks of (``"CustomerUser"`` -> ``{"person"}``)."""
-    words = [piece for word in tokens(model_name) for piece in split_run_together(word)]
+    words = [singular(piece) for word in tokens(model_name) for piece in split_run_together(word)]
     return frozenset(ENTITY_TOKENS[word] for word in words if word in ENTITY_TOKENS)
+
+
+def singular(word: str) -> str:
+    """``"orders"`` -> ``"order"`` when the singular is a known entity word."""
+    if word.endswith("s") and word not in ENTITY_TOKENS and word[:-1] in ENTITY_TOKENS:
+        return word[:-1]
+    return word
