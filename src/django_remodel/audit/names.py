@@ -155,10 +155,14 @@ def field_concept(field_name: str, model_name: str = "", prefix: str | None = No
     words = list(field_words(field_name))
     if prefix is not None and len(words) > 1 and words[0] == prefix:
         words = words[1:]
+    # A number after a word is part of it: ean13 is an EAN, line2 a second line.
+    words = [
+        w for i, w in enumerate(words) if not (w.isdigit() and i and words[i - 1] in CONCEPT_TOKENS)
+    ]
     kinds = entity_kinds(model_name)
+    words = _apply_compounds(words)
     if len(words) == 2 and words[1] in _REFERENCE_WORDS and words[0] in ENTITY_TOKENS:
         return "reference"  # order_id, ticket_no: the record's own number
-    words = _apply_compounds(words)
     # Words of the model's own name, or of its kind of entity, only say whose value it is.
     own = set(tokens(model_name)) | {w for w in words if ENTITY_TOKENS.get(singular(w)) in kinds}
     concepts = [CONCEPT_TOKENS.get(word, word) for word in words]
