@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -585,22 +585,6 @@ def test_unknown_alias_is_named_with_the_known_ones():
     )
     with pytest.raises(UnknownDatabaseError, match="There is no database 'replica' in"):
         compare("default", other="replica")
-
-
-@pytest.fixture
-def unreachable_alias(tmp_path: Path) -> Iterator[str]:
-    settings_dict = dict(connections["default"].settings_dict)
-    if VENDOR == "sqlite":
-        settings_dict["NAME"] = str(tmp_path / "missing" / "db.sqlite3")
-    else:
-        settings_dict["PORT"] = "1"  # nothing listens there
-    connections.settings["unreachable"] = settings_dict
-    try:
-        yield "unreachable"
-    finally:
-        with suppress(AttributeError):  # it was never connected in this thread
-            del connections["unreachable"]
-        del connections.settings["unreachable"]
 
 
 def test_unreachable_database_is_a_clear_error(unreachable_alias, sides):

@@ -9,12 +9,10 @@ would call them equal.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, suppress
-from pathlib import Path
+from contextlib import AbstractContextManager
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from django_remodel.errors import (
@@ -458,22 +456,6 @@ def test_unknown_database_alias(graph):
     )
     with raises(UnknownDatabaseError, "no database 'replica'"):
         key_overlap(graph, "legacy.AppUser", "email", "legacy.AppUser", "email", using="replica")
-
-
-@pytest.fixture
-def unreachable_alias(tmp_path: Path) -> Iterator[str]:
-    settings_dict = dict(connections["default"].settings_dict)
-    if VENDOR == "sqlite":
-        settings_dict["NAME"] = str(tmp_path / "missing" / "db.sqlite3")
-    else:
-        settings_dict["PORT"] = "1"  # nothing listens there
-    connections.settings["unreachable"] = settings_dict
-    try:
-        yield "unreachable"
-    finally:
-        with suppress(AttributeError):  # it was never connected in this thread
-            del connections["unreachable"]
-        del connections.settings["unreachable"]
 
 
 def test_unreachable_database(graph, unreachable_alias, django_db_blocker):
