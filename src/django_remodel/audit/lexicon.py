@@ -104,7 +104,7 @@ CONCEPT_TOKENS: dict[str, str] = {
     **dict.fromkeys(("path", "location", "place"), "location"),
     **dict.fromkeys(("uploaded",), "created"),
     **dict.fromkeys(("uid",), "reference"),
-    **dict.fromkeys(("fee", "charge"), "amount"),
+    **dict.fromkeys(("fee", "charge", "admission"), "amount"),
     **dict.fromkeys(("canceled", "cancelled"), "cancelled"),
     **dict.fromkeys(("participants", "guests"), "capacity"),
     **dict.fromkeys(("subject",), "title"),
@@ -476,7 +476,18 @@ ENTITY_TOKENS: dict[str, str] = {
         ("document", "doc", "file", "attachment", "upload", "asset", "media", "blob"), "document"
     ),
     **dict.fromkeys(
-        ("event", "meetup", "meeting", "gathering", "conference", "webinar", "happening"),
+        (
+            "event",
+            "meetup",
+            "meeting",
+            "gathering",
+            "conference",
+            "webinar",
+            "happening",
+            "occasion",
+            "festival",
+            "concert",
+        ),
         "event",
     ),
     **dict.fromkeys(("appointment", "booking", "reservation", "visit"), "booking"),
