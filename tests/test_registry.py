@@ -217,3 +217,49 @@ def test_adding_a_patient_user_to_the_example_is_caught():
         "legacy.AccountUser, legacy.AppUser, legacy.CustomerUser, legacy.UserProfile "
     )
     assert "1 of them duplicating registered models" in result.stderr
+
+
+def test_keys_and_dates_people_add_survive_a_rewrite(registry_file):
+    text = registry_file.read_text().replace(
+        '[models."testapp.Badge"]\n',
+        '[models."testapp.Badge"]\n"owner team" = "front desk"\nreviewed = 2026-11-01\n',
+    )
+    registry_file.write_text(text)
+    write_registry(ModelGraph.build(), registry_file)
+    badge = load_registry(registry_file).entries["testapp.Badge"]
+    assert badge.extra["owner team"] == "front desk"
+    assert str(badge.extra["reviewed"]) == "2026-11-01"
+
+
+def test_fields_must_be_a_list_of_names(tmp_path):
+    path = tmp_path / "model-registry.toml"
+    path.write_text('[models."testapp.Badge"]\nfields = 5\n')
+    with pytest.raises(RegistryError) as error:
+        load_registry(path)
+    assert str(error.value) == (
+        f"Entry 'testapp.Badge' of the model registry {str(path)!r} has 'fields' that is not "
+        'a list of field names; write it as fields = ["id", "name"].'
+    )
+
+
+def test_unreadable_registry(tmp_path):
+    with pytest.raises(RegistryError) as error:
+        load_registry(tmp_path)  # a directory
+    assert str(error.value).startswith(f"Cannot read the model registry {str(tmp_path)!r}: ")
+
+
+def test_unwritable_registry(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(RegistryError, match="Cannot write the model registry"):
+        write_registry(ModelGraph.build(), blocker / "model-registry.toml")
+
+
+def test_a_broken_registry_is_a_check_error_not_a_crash(tmp_path):
+    path = tmp_path / "model-registry.toml"
+    path.write_text("[models\n")
+    with override_settings(REMODEL_REGISTRY_FILE=path):
+        (message,) = check_model_registry()
+    assert message.id == "remodel.E001"
+    assert isinstance(message, checks.Error)
+    assert "is not valid TOML" in message.msg

@@ -2,6 +2,7 @@
 
 - ``remodel.W001``: a model is not in the model registry.
 - ``remodel.W002``: a model not in the registry stores the same thing as registered ones.
+- ``remodel.E001``: the registry file cannot be read.
 
 Both run only when the registry file exists. Silence them for one model with
 ``REMODEL_REGISTRY_SILENCED = ["app.Model"]``, or for all with Django's
@@ -18,7 +19,13 @@ from django.apps import apps as global_apps
 from django.core import checks
 
 from django_remodel.graph import ModelGraph
-from django_remodel.registry import check_registry, load_registry, registry_path, silenced_models
+from django_remodel.registry import (
+    RegistryError,
+    check_registry,
+    load_registry,
+    registry_path,
+    silenced_models,
+)
 
 
 def check_model_registry(
@@ -28,7 +35,19 @@ def check_model_registry(
     if not path.exists():
         return []
     graph = ModelGraph.build()
-    problems = check_registry(graph, load_registry(path), silenced=silenced_models())
+    try:
+        registry = load_registry(path)
+    except RegistryError as error:
+        # A broken registry must not stop runserver or migrate: report it as a check.
+        return [
+            checks.Error(
+                str(error),
+                hint="Fix the file by hand, or move it away and run "
+                "'python manage.py remodel registry --write'.",
+                id="remodel.E001",
+            )
+        ]
+    problems = check_registry(graph, registry, silenced=silenced_models())
     wanted = {config.label for config in app_configs} if app_configs else None
     messages: list[checks.CheckMessage] = []
     for problem in problems:

@@ -9,7 +9,9 @@ written by people survive the next ``--write``.
 
 from __future__ import annotations
 
+import datetime
 import json
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -115,6 +117,12 @@ def load_registry(path: str | Path | None = None) -> Registry:
             f"No model registry at {str(resolved)!r}. Create it with "
             f"'python manage.py remodel registry --write'."
         ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
+        raise RegistryError(
+            f"Cannot read the model registry {str(resolved)!r}: {reason}. "
+            f"Point REMODEL_REGISTRY_FILE (or --file) at a readable TOML file."
+        ) from None
     except tomllib.TOMLDecodeError as error:
         raise RegistryError(
             f"The model registry {str(resolved)!r} is not valid TOML ({error}); "
@@ -133,12 +141,18 @@ def load_registry(path: str | Path | None = None) -> Registry:
                 f"write it as [models.{json.dumps(label)}]."
             )
         known = {"app", "table", "purpose", "fields"}
+        fields = values.get("fields", [])
+        if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+            raise RegistryError(
+                f"Entry {label!r} of the model registry {str(resolved)!r} has 'fields' that "
+                f'is not a list of field names; write it as fields = ["id", "name"].'
+            )
         entries[label] = RegistryEntry(
             label=label,
             app=str(values.get("app", label.split(".")[0])),
             table=values.get("table"),
             purpose=str(values.get("purpose", "")),
-            fields=tuple(values.get("fields", ())),
+            fields=tuple(fields),
             extra={k: v for k, v in values.items() if k not in known},
         )
     return Registry(path=resolved, entries=entries)
@@ -174,12 +188,27 @@ def write_registry(
     added = tuple(node.label for node in nodes if node.label.lower() not in previous)
     removed = tuple(sorted(e.label for key, e in previous.items() if key not in current))
     if not dry_run:
-        resolved.parent.mkdir(parents=True, exist_ok=True)
-        resolved.write_text(render_registry(entries), encoding="utf-8")
+        text = render_registry(entries)
+        try:
+            resolved.parent.mkdir(parents=True, exist_ok=True)
+            resolved.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise RegistryError(
+                f"Cannot write the model registry {str(resolved)!r}: {error.strerror}."
+            ) from None
     return WriteResult(path=resolved, added=added, removed=removed, kept=len(entries) - len(added))
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
+
+
 def _toml_value(value: Any) -> str:
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -189,10 +218,9 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     if isinstance(value, dict):
-        return (
-            "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-        )
-    raise RegistryError(f"Cannot write {value!r} into the model registry.")
+        pairs = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
+        return "{ " + pairs + " }"
+    raise RegistryError(f"Cannot write {value!r} into the model registry; write it as a string.")
 
 
 def render_registry(entries: Iterable[RegistryEntry]) -> str:
@@ -210,7 +238,7 @@ def render_registry(entries: Iterable[RegistryEntry]) -> str:
             lines.append(f"table = {_toml_value(entry.table)}")
         lines.append(f"fields = {_toml_value(list(entry.fields))}")
         for key, value in entry.extra.items():
-            lines.append(f"{key} = {_toml_value(value)}")
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
         lines.append("")
     return "\n".join(lines)
 

@@ -166,9 +166,11 @@ def repeated_string_findings(
         if column is None:
             continue
         filled = column.rows - column.nulls - column.empty
-        if filled < options.min_rows or column.distinct < 2:
+        # The distinct count includes the empty string when there is one; it is no value.
+        distinct = column.distinct - (1 if column.empty else 0)
+        if filled < options.min_rows or distinct < 2:
             continue
-        ratio = column.distinct / filled
+        ratio = distinct / filled
         if ratio > options.max_distinct_ratio:
             continue
         node = graph.model(label)
@@ -177,7 +179,7 @@ def repeated_string_findings(
                 kind=FindingKind.REPEATED_STRING,
                 subject=f"{label}.{field_name}",
                 message=(
-                    f"{label}.{field_name} repeats {column.distinct:,} distinct values over "
+                    f"{label}.{field_name} repeats {distinct:,} distinct values over "
                     f"{filled:,} rows ({ratio:.2%} distinct): a table of its own and a "
                     f"foreign key would store each value once."
                 ),
@@ -187,7 +189,7 @@ def repeated_string_findings(
                 ),
                 figures={
                     "rows": column.rows,
-                    "distinct": column.distinct,
+                    "distinct": distinct,
                     "nulls": column.nulls,
                     "empty": column.empty,
                     "distinct_ratio": round(ratio, 6),

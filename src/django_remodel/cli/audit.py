@@ -144,7 +144,17 @@ class AuditCommand(Subcommand):
                     f"known apps: {', '.join(graph.app_labels())}."
                 )
         if options["format"] == "json":
-            rendered = json.dumps(model_map.to_json(graph), indent=2) + "\n"
+            filtered = options["app_labels"] or options["first_party"]
+            shown = (
+                model_map.visible_models(
+                    graph,
+                    options["app_labels"] or None,
+                    include_third_party=not options["first_party"],
+                )
+                if filtered
+                else None
+            )
+            rendered = json.dumps(model_map.to_json(graph, shown), indent=2) + "\n"
         elif options["format"] == "text":
             rendered = model_map.render_text(
                 graph,

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 from django_remodel.audit.result import AuditReport, DuplicateGroup, KeyOverlap
+from django_remodel.errors import UnknownModelError
 from django_remodel.graph import (
     FieldNode,
     ModelGraph,
@@ -63,7 +64,7 @@ def resolve(graph: ModelGraph, label: str) -> str | None:
         seen.add(current)
         try:
             node = graph.model(current)
-        except LookupError:
+        except UnknownModelError:
             return None
         if node.kind in TABLED_KINDS:
             return node.label

@@ -111,10 +111,14 @@ def _field_summary(field_node: FieldNode) -> str:
     return " ".join(parts)
 
 
-def to_json(graph: ModelGraph) -> dict[str, Any]:
-    """The whole graph as plain JSON-ready data."""
+def to_json(graph: ModelGraph, nodes: list[ModelNode] | None = None) -> dict[str, Any]:
+    """The graph (or only ``nodes`` and their relations) as plain JSON-ready data."""
+    shown = list(graph.models) if nodes is None else nodes
+    labels = {node.label for node in shown}
     return {
         "auth_user_model": graph.auth_user_model,
-        "models": [dataclasses.asdict(node) for node in graph.models],
-        "relations": [dataclasses.asdict(edge) for edge in graph.relations],
+        "models": [dataclasses.asdict(node) for node in shown],
+        "relations": [
+            dataclasses.asdict(edge) for edge in graph.relations if edge.source in labels
+        ],
     }
