@@ -11,21 +11,31 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, closing, contextmanager
 from io import StringIO
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connections
+from django.db import DatabaseError, OperationalError, connections
+from django.db import Error as DjangoDatabaseError
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from django_remodel.errors import DatabaseUnreachableError, UnknownDatabaseError
+from django_remodel.errors import (
+    DatabaseUnreachableError,
+    MigrationsFailedError,
+    SchemaReadError,
+    ThrowawayDatabaseError,
+    UnknownDatabaseError,
+)
 from django_remodel.schema import (
     Change,
     Kind,
@@ -36,6 +46,7 @@ from django_remodel.schema import (
     sources,
     throwaway_database,
 )
+from django_remodel.schema.introspect import where
 from django_remodel.schema.sqlite_ddl import parse_create_index, parse_create_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -629,6 +640,269 @@ def test_throwaway_database_is_dropped_when_migrating_fails(database_access, mon
     if VENDOR == "sqlite":
         assert not Path(name).exists()
         assert not Path(name).parent.exists()
+
+
+PROBE_ALIAS = "remodel_probe"
+
+
+def drop_by_hand(*names: str) -> None:
+    """Drop throwaway databases that ``throwaway_database`` may have left behind in a test."""
+    if VENDOR == "sqlite":  # its files are in a temporary directory
+        return
+    default = connections["default"]
+    with default._nodb_cursor() as cursor:
+        for name in names:
+            cursor.execute(f"DROP DATABASE IF EXISTS {default.ops.quote_name(name)}")
+
+
+def refuse_to_drop(connection: BaseDatabaseWrapper, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``DROP DATABASE`` fail for ``connection``, as without the right to drop."""
+
+    def nodb_cursor() -> Any:
+        raise DatabaseError("permission denied to drop database")
+
+    monkeypatch.setattr(connection, "_nodb_cursor", nodb_cursor)
+
+
+def undroppable_throwaway_database(
+    monkeypatch: pytest.MonkeyPatch, names: list[str], error: Exception | None = None
+) -> None:
+    """Use a throwaway database that cannot be dropped, raising ``error`` in the block."""
+    with throwaway_database("default") as connection:
+        names.append(str(connection.settings_dict["NAME"]))
+        refuse_to_drop(connection, monkeypatch)
+        if error is not None:
+            raise error
+
+
+@pytest.mark.skipif(VENDOR == "sqlite", reason="an SQLite throwaway database is a file")
+def test_a_failed_drop_is_a_note_on_the_error_of_the_block(database_access, monkeypatch):
+    names: list[str] = []
+    failure = RuntimeError("a migration failed")
+    try:
+        with pytest.raises(RuntimeError) as raised:
+            undroppable_throwaway_database(monkeypatch, names, failure)
+        assert raised.value is failure
+        [name] = names
+        assert raised.value.__notes__ == [
+            f"Could not drop the throwaway database {name!r} on the server of database "
+            "'default': permission denied to drop database. Drop it by hand."
+        ]
+        assert name in throwaway_databases_on_server()
+        assert not any(alias.startswith("remodel_throwaway_") for alias in connections.settings)
+    finally:
+        drop_by_hand(*names)
+
+
+@pytest.mark.skipif(VENDOR == "sqlite", reason="an SQLite throwaway database is a file")
+def test_a_failed_drop_after_a_successful_block_is_an_error(database_access, monkeypatch):
+    names: list[str] = []
+    try:
+        with pytest.raises(ThrowawayDatabaseError) as raised:
+            undroppable_throwaway_database(monkeypatch, names)
+        [name] = names
+        assert str(raised.value) == (
+            f"Could not drop the throwaway database {name!r} on the server of database "
+            "'default': permission denied to drop database. Drop it by hand."
+        )
+        assert isinstance(raised.value.__cause__, DatabaseError)
+        assert not any(alias.startswith("remodel_throwaway_") for alias in connections.settings)
+    finally:
+        drop_by_hand(*names)
+
+
+def test_throwaway_database_is_removed_even_when_closing_it_fails(
+    database_access, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    before = throwaway_databases_on_server()
+    names: list[str] = []
+    try:
+        with throwaway_database("default", alias=PROBE_ALIAS) as connection:
+            names.append(str(connection.settings_dict["NAME"]))
+            connection.ensure_connection()
+            close = connection.close
+
+            def failing_close() -> None:
+                close()
+                raise DatabaseError("server closed the connection unexpectedly")
+
+            monkeypatch.setattr(connection, "close", failing_close)
+        assert PROBE_ALIAS not in connections.settings
+        assert throwaway_databases_on_server() == before
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        drop_by_hand(*names)
+
+
+def test_nothing_is_left_when_setting_up_the_throwaway_database_fails(
+    database_access, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    create_connection = connections.create_connection
+
+    def failing_create_connection(alias: str) -> BaseDatabaseWrapper:
+        if alias == PROBE_ALIAS:
+            raise RuntimeError("cannot load the backend")
+        return create_connection(alias)
+
+    monkeypatch.setattr(connections, "create_connection", failing_create_connection)
+    before = throwaway_databases_on_server()
+    with (
+        pytest.raises(RuntimeError, match="cannot load the backend"),
+        throwaway_database("default", alias=PROBE_ALIAS),
+    ):
+        pass
+    assert PROBE_ALIAS not in connections.settings
+    assert throwaway_databases_on_server() == before
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failing_migration_is_named(database_access, monkeypatch, settings, tmp_path):
+    package = tmp_path / "remodel_failing_migrations"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "0001_broken.py").write_text(
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    operations = [migrations.RunSQL('SELECT * FROM remodel_no_such_table')]\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    settings.MIGRATION_MODULES = {"staticfiles": "remodel_failing_migrations"}
+    before = throwaway_databases_on_server()
+    _, error = run_failing("--against-migrations")
+    message = str(error)
+    assert message.startswith("The migrations failed on the throwaway database '")
+    assert "' beside database 'default', in migration 'staticfiles.0001_broken': " in message
+    assert "remodel_no_such_table" in message
+    assert message.endswith("; fix that migration, or compare with another database with --other.")
+    assert isinstance(error.__cause__, MigrationsFailedError)
+    assert isinstance(error.__cause__.__cause__, DjangoDatabaseError)
+    assert throwaway_databases_on_server() == before
+    assert not any(alias.startswith("remodel_throwaway_") for alias in connections.settings)
+
+
+def test_a_failing_catalog_query_is_a_clear_error(sides):
+    sides.on_left(probe())
+
+    def failing(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        return execute("SELECT * FROM remodel_no_such_table", None, many, context)
+
+    with sides.left.execute_wrapper(failing):
+        with pytest.raises(SchemaReadError) as raised:
+            read_schema(LEFT)
+        _, by_command = run_failing("--database", LEFT, "--other", RIGHT)
+    message = str(raised.value)
+    server_advice = (
+        "Check that the server is still reachable, that it is a version Django supports, "
+        "and that the database user may read {}."
+    )
+    advice = {
+        "postgresql": server_advice.format("pg_catalog"),
+        "mysql": server_advice.format("information_schema"),
+        "sqlite": "Check that the file is an intact SQLite database and that Python's "
+        "SQLite library is a version Django supports.",
+    }[VENDOR]
+    assert message.startswith(
+        f"Could not read the schema of database 'left', the {where(sides.left)}: "
+    )
+    assert "remodel_no_such_table" in message
+    assert message.endswith(f". {advice}")
+    assert isinstance(raised.value.__cause__, DjangoDatabaseError)
+    assert str(by_command) == message
+
+
+class FakeMySQL:
+    """Just enough of a MySQL connection for ``sources._creation_suffix``."""
+
+    vendor = "mysql"
+    alias = "shop"
+    settings_dict = {"NAME": "shop", "HOST": "db.example", "PORT": "3306"}  # noqa: RUF012
+    ops = SimpleNamespace(quote_name=lambda name: f"`{name}`")
+    creation = SimpleNamespace(sql_table_creation_suffix=lambda: "<from the TEST settings>")
+
+    def __init__(self, row: tuple[Any, ...] | None = None, error: Exception | None = None):
+        self.row = row
+        self.error = error
+
+    @contextmanager
+    def cursor(self) -> Iterator[FakeMySQL]:
+        yield self
+
+    def execute(self, sql: str) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self.row
+
+
+@pytest.mark.parametrize(
+    ("row", "suffix"),
+    [
+        (("utf8mb4", "utf8mb4_unicode_ci"), "CHARACTER SET `utf8mb4` COLLATE `utf8mb4_unicode_ci`"),
+        (("utf8mb4\n", "utf8mb4_unicode_ci"), "<from the TEST settings>"),
+        (("utf8mb4", "utf8mb4_\u00fcnicode_ci"), "<from the TEST settings>"),
+        (("utf8mb4", "utf8mb4_bin COLLATE x"), "<from the TEST settings>"),
+        ((None, None), "<from the TEST settings>"),
+        (None, "<from the TEST settings>"),
+    ],
+)
+def test_throwaway_mysql_database_gets_the_character_set_of_its_source(row, suffix):
+    fake = FakeMySQL(row)
+    assert sources._creation_suffix(fake, fake) == suffix  # type: ignore[arg-type]
+
+
+def test_unreadable_mysql_character_set_is_a_clear_error():
+    denied = OperationalError(1142, "SELECT command denied to user 'app'@'%' for table 'SCHEMATA'")
+    fake = FakeMySQL(error=denied)
+    with pytest.raises(ThrowawayDatabaseError) as raised:
+        sources._creation_suffix(fake, fake)  # type: ignore[arg-type]
+    assert str(raised.value) == (
+        "Could not read the character set and collation of database 'shop', the MySQL "
+        "database 'shop' on db.example:3306, to give the throwaway database the same: "
+        f"{denied}. Check that the user of settings.DATABASES['shop'] may read "
+        "information_schema.SCHEMATA, or compare with --other."
+    )
+    assert raised.value.__cause__ is denied
+
+
+@contextmanager
+def sqlite_alias(alias: str, name: str) -> Iterator[str]:
+    """``alias`` registered as the SQLite database ``name``."""
+    connections.settings[alias] = {
+        **connections["default"].settings_dict,
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": name,
+        "OPTIONS": {"uri": True},
+    }
+    try:
+        yield alias
+    finally:
+        connections[alias].close()  # a no-op when it never connected
+        del connections[alias]
+        del connections.settings[alias]
+
+
+def test_sqlite_name_may_be_a_uri(database_access, monkeypatch, tmp_path):
+    path = tmp_path / "db.sqlite3"
+    with closing(sqlite3.connect(path)) as database:
+        database.execute("CREATE TABLE probe (id integer PRIMARY KEY)")
+    monkeypatch.chdir(tmp_path)
+    for name in (
+        "file:db.sqlite3?mode=ro",
+        f"file:{path}?mode=ro",
+        f"file://localhost{path}",
+    ):
+        with sqlite_alias("uri", name):
+            assert read_schema("uri").table_names == ("probe",)
+    # Only the path part names the file, which must exist as for a plain path.
+    with (
+        sqlite_alias("uri", "file:missing.sqlite3?cache=shared"),
+        pytest.raises(DatabaseUnreachableError, match="which does not exist"),
+    ):
+        read_schema("uri")
+    assert not (tmp_path / "missing.sqlite3").exists()
 
 
 def test_all_tables_are_read_in_a_few_queries(sides):

@@ -34,3 +34,11 @@ class DatabaseUnreachableError(RemodelError):
 
 class ThrowawayDatabaseError(RemodelError):
     """A throwaway database (to build the migrations in) that could not be made or dropped."""
+
+
+class MigrationsFailedError(RemodelError):
+    """Migrations that failed on a throwaway database, so there is no schema to compare with."""
+
+
+class SchemaReadError(RemodelError):
+    """A database whose catalog could not be read."""

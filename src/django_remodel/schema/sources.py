@@ -15,18 +15,21 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.management import call_command
 from django.db import DatabaseError, connections
 from django.db import Error as DjangoDatabaseError
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.migrations.executor import MigrationExecutor
 
 from django_remodel.errors import (
     DatabaseUnreachableError,
+    MigrationsFailedError,
     RemodelError,
     ThrowawayDatabaseError,
     UnknownDatabaseError,
@@ -34,6 +37,7 @@ from django_remodel.errors import (
 )
 from django_remodel.schema.diff import Difference, diff_schemas
 from django_remodel.schema.introspect import introspect
+from django_remodel.schema.introspect import where as _where
 from django_remodel.schema.model import Schema
 
 if TYPE_CHECKING:
@@ -53,18 +57,22 @@ def connection_for(alias: str) -> BaseDatabaseWrapper:
     return connections[alias]
 
 
-def _where(connection: BaseDatabaseWrapper) -> str:
-    """Where a connection points, for error messages (never its password)."""
-    settings_dict = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"SQLite file {str(settings_dict['NAME'])!r}"
-    host = settings_dict.get("HOST") or "localhost"
-    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    # Not connection.display_name: on MySQL that asks the server, which may be down.
-    server = {"postgresql": "PostgreSQL", "mysql": "MySQL"}.get(
-        connection.vendor, connection.vendor
-    )
-    return f"{server} database {settings_dict['NAME']!r} on {host}{port}"
+def _sqlite_file(name: object) -> Path | None:
+    """The file an SQLite NAME opens, or None when that cannot be told before connecting.
+
+    Django always lets SQLite read a NAME starting with ``file:`` as a URI
+    (``file:db.sqlite3?mode=ro``), whose path part is the file.
+    """
+    text = str(name)
+    if not text.startswith("file:"):
+        return Path(text)
+    uri = urlsplit(text)
+    # Another host is refused by SQLite, an empty path opens a temporary
+    # database and a VFS may keep the database anywhere: connecting says
+    # what happens.
+    if uri.netloc not in ("", "localhost") or not uri.path or "vfs" in parse_qs(uri.query):
+        return None
+    return Path(unquote(uri.path))
 
 
 def ensure_reachable(connection: BaseDatabaseWrapper) -> None:
@@ -72,8 +80,9 @@ def ensure_reachable(connection: BaseDatabaseWrapper) -> None:
     alias = connection.alias
     if connection.vendor == "sqlite":
         in_memory = cast("SQLiteDatabaseWrapper", connection).is_in_memory_db()
+        file = None if in_memory else _sqlite_file(connection.settings_dict["NAME"])
         # Connecting would silently create an empty database file.
-        if not in_memory and not Path(connection.settings_dict["NAME"]).is_file():
+        if file is not None and not file.is_file():
             raise DatabaseUnreachableError(
                 f"Database {alias!r} is the {_where(connection)}, which does not exist; "
                 f"check NAME in settings.DATABASES[{alias!r}] or run migrate first."
@@ -95,7 +104,8 @@ def read_schema(alias: str) -> Schema:
     return introspect(connection, label=f"database {alias!r}")
 
 
-_SQL_NAME = re.compile(r"^\w+$")
+# A character set or collation name, as MySQL and MariaDB spell them.
+_CHARSET_NAME = re.compile(r"[A-Za-z0-9_]+")
 
 
 def _creation_suffix(source: BaseDatabaseWrapper, target: BaseDatabaseWrapper) -> str:
@@ -103,14 +113,25 @@ def _creation_suffix(source: BaseDatabaseWrapper, target: BaseDatabaseWrapper) -
     if source.vendor == "mysql":
         # MySQL columns inherit their collation from the database, so the copy
         # gets the source's defaults: only what the migrations did may differ.
-        with source.cursor() as cursor:
-            cursor.execute(
-                "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME "
-                "FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()"
-            )
-            row = cursor.fetchone()
-        if row and all(_SQL_NAME.match(value or "") for value in row):
-            return f"CHARACTER SET {row[0]} COLLATE {row[1]}"
+        try:
+            with source.cursor() as cursor:
+                cursor.execute(
+                    "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME "
+                    "FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()"
+                )
+                row = cursor.fetchone()
+        except DjangoDatabaseError as error:
+            raise ThrowawayDatabaseError(
+                f"Could not read the character set and collation of database "
+                f"{source.alias!r}, the {_where(source)}, to give the throwaway database "
+                f"the same: {str(error).strip()}. Check that the user of "
+                f"settings.DATABASES[{source.alias!r}] may read information_schema.SCHEMATA, "
+                "or compare with --other."
+            ) from error
+        if row and all(_CHARSET_NAME.fullmatch(value or "") for value in row):
+            # Both servers accept these names quoted as identifiers.
+            charset, collation = (source.ops.quote_name(value) for value in row)
+            return f"CHARACTER SET {charset} COLLATE {collation}"
     # As for a test database: the TEST settings' CHARSET, TEMPLATE, ...
     return target.creation.sql_table_creation_suffix()
 
@@ -132,7 +153,9 @@ def throwaway_database(
     ``django.db.connections`` as ``alias`` (by default
     ``remodel_throwaway_<random>``), so ``call_command(..., database=alias)``
     reaches it. It is dropped, and the alias removed, on exit, also when the
-    block raised.
+    block raised. If it cannot be dropped, that raises
+    ``ThrowawayDatabaseError`` when the block succeeded, and is a note on the
+    block's own error when it did not.
     """
     source = connection_for(source_alias)
     ensure_reachable(source)
@@ -143,58 +166,101 @@ def throwaway_database(
             f"Cannot register the throwaway database as {alias!r}: settings.DATABASES "
             "already has that alias; choose another."
         )
-    # Copies of the nested dicts, not a deep copy: OPTIONS may hold objects
-    # (an SSL context) that cannot be copied.
-    settings_dict = {
-        **source.settings_dict,
-        "OPTIONS": dict(source.settings_dict.get("OPTIONS") or {}),
-        "TEST": dict(source.settings_dict.get("TEST") or {}),
-    }
-    # A pool would keep connections open and the database could not be dropped.
-    settings_dict["OPTIONS"].pop("pool", None)
-    temporary_directory = None
-    if source.vendor == "sqlite":
-        temporary_directory = tempfile.mkdtemp(prefix="remodel-")
-        name = str(Path(temporary_directory) / f"{source_alias}.sqlite3")
-    else:
-        name = _throwaway_name(
-            str(settings_dict["NAME"]), token, source.ops.max_name_length() or 63
-        )
-    settings_dict["NAME"] = name
-    connections.settings[alias] = settings_dict
-    connection = connections[alias]
-    created = False
+    throwaway = _Throwaway(source, alias)
     try:
-        if temporary_directory is None:
+        yield throwaway.create(token)
+    except BaseException as error:
+        # The block's own error is what went wrong; not dropping is a footnote.
+        problem = throwaway.dispose()
+        if problem is not None:
+            error.add_note(str(problem))
+        raise
+    problem = throwaway.dispose()
+    if problem is not None:
+        raise problem
+
+
+class _Throwaway:
+    """The steps of making a throwaway database and of removing every trace of it."""
+
+    def __init__(self, source: BaseDatabaseWrapper, alias: str) -> None:
+        self.source = source
+        self.alias = alias
+        self.name = ""
+        self.temporary_directory: str | None = None
+        self.registered = False
+        self.connection: BaseDatabaseWrapper | None = None
+        self.created = False
+
+    def create(self, token: str) -> BaseDatabaseWrapper:
+        source = self.source
+        # Copies of the nested dicts, not a deep copy: OPTIONS may hold objects
+        # (an SSL context) that cannot be copied.
+        settings_dict = {
+            **source.settings_dict,
+            "OPTIONS": dict(source.settings_dict.get("OPTIONS") or {}),
+            "TEST": dict(source.settings_dict.get("TEST") or {}),
+        }
+        # A pool would keep connections open and the database could not be dropped.
+        settings_dict["OPTIONS"].pop("pool", None)
+        if source.vendor == "sqlite":
+            self.temporary_directory = tempfile.mkdtemp(prefix="remodel-")
+            self.name = str(Path(self.temporary_directory) / f"{source.alias}.sqlite3")
+        else:
+            self.name = _throwaway_name(
+                str(settings_dict["NAME"]), token, source.ops.max_name_length() or 63
+            )
+        settings_dict["NAME"] = self.name
+        self.registered = True
+        connections.settings[self.alias] = settings_dict
+        connection = self.connection = connections[self.alias]
+        if self.temporary_directory is None:
             suffix = _creation_suffix(source, connection)
+            quoted = connection.ops.quote_name(self.name)
             try:
                 with connection._nodb_cursor() as cursor:
-                    cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(name)} {suffix}")
+                    cursor.execute(f"CREATE DATABASE {quoted} {suffix}")
             except DatabaseError as error:
                 raise ThrowawayDatabaseError(
-                    f"Could not create a throwaway database {name!r} on the server of "
-                    f"database {source_alias!r}: {str(error).strip()}. The user of "
-                    f"settings.DATABASES[{source_alias!r}] needs the right to create "
+                    f"Could not create a throwaway database {self.name!r} on the server of "
+                    f"database {source.alias!r}: {str(error).strip()}. The user of "
+                    f"settings.DATABASES[{source.alias!r}] needs the right to create "
                     "databases, as for running Django's tests."
                 ) from error
-            created = True
-        yield connection
-    finally:
-        connection.close()
-        try:
-            if created:
-                with connection._nodb_cursor() as cursor:
-                    cursor.execute(f"DROP DATABASE {connection.ops.quote_name(name)}")
-        except DatabaseError as error:
-            raise ThrowawayDatabaseError(
-                f"Could not drop the throwaway database {name!r} on the server of "
-                f"database {source_alias!r}: {str(error).strip()}. Drop it by hand."
-            ) from error
-        finally:
-            if temporary_directory is not None:
-                shutil.rmtree(temporary_directory, ignore_errors=True)
-            del connections[alias]
-            del connections.settings[alias]
+            self.created = True
+        return connection
+
+    def dispose(self) -> ThrowawayDatabaseError | None:
+        """Drop the database, delete its directory and remove its alias.
+
+        Each step runs even when an earlier one failed. Returns the error
+        of a failed DROP, for the caller to raise or note.
+        """
+        problem = None
+        if self.connection is not None:
+            # Whether closing failed matters only if the DROP then fails, which
+            # says so; Django forgets the connection either way.
+            with suppress(Exception):
+                self.connection.close()
+            if self.created:
+                try:
+                    with self.connection._nodb_cursor() as cursor:
+                        cursor.execute(f"DROP DATABASE {self.connection.ops.quote_name(self.name)}")
+                except Exception as error:
+                    problem = ThrowawayDatabaseError(
+                        f"Could not drop the throwaway database {self.name!r} on the server of "
+                        f"database {self.source.alias!r}: {str(error).strip()}. "
+                        "Drop it by hand."
+                    )
+                    problem.__cause__ = error
+        if self.temporary_directory is not None:
+            shutil.rmtree(self.temporary_directory, ignore_errors=True)
+        if self.registered:
+            # Never connected to in this thread if creating it failed early.
+            with suppress(AttributeError):
+                del connections[self.alias]
+            connections.settings.pop(self.alias, None)
+        return problem
 
 
 def migrate(connection: BaseDatabaseWrapper) -> None:
@@ -210,10 +276,34 @@ def migrate(connection: BaseDatabaseWrapper) -> None:
     )
 
 
+def _first_unapplied_migration(connection: BaseDatabaseWrapper) -> str | None:
+    """The migration ``migrate`` would apply next on ``connection``, if it can be told."""
+    try:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception:  # only a detail of another error's message: never replace that error
+        return None
+    if not plan:
+        return None
+    migration, _ = plan[0]
+    return f"{migration.app_label}.{migration.name}"
+
+
 def read_migrated_schema(source_alias: str) -> Schema:
     """The schema the migrations build on a fresh database beside ``source_alias``'s."""
     with throwaway_database(source_alias) as connection:
-        migrate(connection)
+        try:
+            migrate(connection)
+        except DjangoDatabaseError as error:
+            name = connection.settings_dict["NAME"]
+            failed = _first_unapplied_migration(connection)
+            during = f", in migration {failed!r}" if failed else ""
+            fix = "that migration" if failed else "the migrations"
+            raise MigrationsFailedError(
+                f"The migrations failed on the throwaway database {name!r} beside database "
+                f"{source_alias!r}{during}: {str(error).strip()}; fix {fix}, or compare "
+                "with another database with --other."
+            ) from error
         return introspect(connection, label=MIGRATIONS_LABEL)
 
 
