@@ -9,9 +9,7 @@ written by people survive the next ``--write``.
 
 from __future__ import annotations
 
-import datetime
 import json
-import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 
+from django_remodel import toml
 from django_remodel.audit.duplicates import DEFAULT_THRESHOLD, find_duplicate_groups
 from django_remodel.audit.result import DuplicateGroup
 from django_remodel.errors import RemodelError
@@ -199,30 +198,6 @@ def write_registry(
     return WriteResult(path=resolved, added=added, removed=removed, kept=len(entries) - len(added))
 
 
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-
-def _toml_key(key: str) -> str:
-    return key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
-    if isinstance(value, dict):
-        pairs = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
-        return "{ " + pairs + " }"
-    raise RegistryError(f"Cannot write {value!r} into the model registry; write it as a string.")
-
-
 def render_registry(entries: Iterable[RegistryEntry]) -> str:
     """The registry as TOML, one table per model, grouped by app."""
     lines = [_HEADER]
@@ -231,14 +206,14 @@ def render_registry(entries: Iterable[RegistryEntry]) -> str:
         if entry.app != app:
             app = entry.app
             lines.append(f"# --- app {app!r} ---\n")
-        lines.append(f"[models.{json.dumps(entry.label)}]")
-        lines.append(f"purpose = {_toml_value(entry.purpose)}")
-        lines.append(f"app = {_toml_value(entry.app)}")
-        if entry.table:
-            lines.append(f"table = {_toml_value(entry.table)}")
-        lines.append(f"fields = {_toml_value(list(entry.fields))}")
-        for key, value in entry.extra.items():
-            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+        items = {
+            "purpose": entry.purpose,
+            "app": entry.app,
+            "table": entry.table or None,
+            "fields": list(entry.fields),
+            **entry.extra,
+        }
+        lines += toml.table(f"models.{json.dumps(entry.label)}", items)
         lines.append("")
     return "\n".join(lines)
 
