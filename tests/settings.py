@@ -9,6 +9,6 @@ from clinic.settings import BASE_DIR
 DATABASES = {"default": database_from_env("remodel_tests", BASE_DIR / "tests.sqlite3")}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]  # noqa: F405
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp", "tests.normalizeapp"]  # noqa: F405
 # The test apps are not in the example's registry: registry tests bring their own file.
 REMODEL_REGISTRY_FILE = BASE_DIR.parent / "tests" / "no-registry.toml"

@@ -42,3 +42,15 @@ class MigrationsFailedError(RemodelError):
 
 class SchemaReadError(RemodelError):
     """A database whose catalog could not be read."""
+
+
+class OperationSetupError(RemodelError):
+    """A migration operation that cannot run as written (its fields, its options, its migration)."""
+
+
+class ValueClashError(RemodelError):
+    """Distinct values that the target column would store as one (its collation equates them)."""
+
+
+class BackfillVerificationError(RemodelError):
+    """A data move whose result did not check out: rows left unfilled or pointing wrong."""

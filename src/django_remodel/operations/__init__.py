@@ -1,0 +1,18 @@
+"""Migration operations that move data inside the database, set-based and reversible.
+
+Import them from here: ``django_remodel.operations.NormalizeColumn``. That is
+also the path ``MigrationWriter`` writes into migration files, because each
+class below reports this package as its module.
+"""
+
+from __future__ import annotations
+
+from django_remodel.operations.normalize import NormalizeColumn, RestoreColumnFromForeignKey
+
+__all__ = ["NormalizeColumn", "RestoreColumnFromForeignKey"]
+
+# MigrationWriter names an operation by its class's __module__; point it at
+# this package so migration files do not depend on the module layout inside it.
+for _operation in (NormalizeColumn, RestoreColumnFromForeignKey):
+    _operation.__module__ = __name__
+del _operation

@@ -1,0 +1,318 @@
+"""Running data-move statements: all at once, or in primary-key batches.
+
+A :class:`Runner` executes statements through a migration's schema editor,
+or, under ``sqlmigrate`` (``collect_sql``), only writes them down. Batches
+(:func:`run_batches`) walk the source table by primary key: integer keys in
+``BETWEEN`` ranges stepping from ``MIN`` to ``MAX``, other keys (UUIDs) by
+keyset pagination, each range committed in its own transaction, with an
+optional lock timeout and a pause between batches. Progress goes to the
+``django_remodel.progress`` logger at INFO; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+from django_remodel.errors import OperationSetupError
+from django_remodel.sql.base import KeyRange, NormalizeSQL, Statement
+
+progress_logger = logging.getLogger("django_remodel.progress")
+
+
+class Placeholder(str):
+    """A parameter shown by name in collected SQL (``:lo``), standing for a batch's bound."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How a data move is cut up: rows per batch (None: one statement), lock timeout, pause."""
+
+    batch_size: int | None = None
+    lock_timeout_ms: int | None = None
+    pause: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.batch_size is not None and (
+            isinstance(self.batch_size, bool)
+            or not isinstance(self.batch_size, int)
+            or self.batch_size < 1
+        ):
+            raise OperationSetupError(
+                f"batch_size={self.batch_size!r} is not a number of rows; "
+                "give a positive integer, or None to move every row in one statement."
+            )
+        if self.lock_timeout_ms is not None and (
+            isinstance(self.lock_timeout_ms, bool)
+            or not isinstance(self.lock_timeout_ms, int)
+            or self.lock_timeout_ms < 1
+        ):
+            raise OperationSetupError(
+                f"lock_timeout_ms={self.lock_timeout_ms!r} is not a duration; "
+                "give a positive number of milliseconds, or None to wait as long as it takes."
+            )
+        if isinstance(self.pause, bool) or not isinstance(self.pause, int | float):
+            raise OperationSetupError(f"pause={self.pause!r} is not a number of seconds.")
+        if self.pause < 0:
+            raise OperationSetupError(f"pause={self.pause!r} is negative; give 0 or more seconds.")
+
+    def kwargs(self) -> dict[str, Any]:
+        """The options that differ from their defaults, for ``deconstruct()``."""
+        found: dict[str, Any] = {}
+        if self.batch_size is not None:
+            found["batch_size"] = self.batch_size
+        if self.lock_timeout_ms is not None:
+            found["lock_timeout_ms"] = self.lock_timeout_ms
+        if self.pause:
+            found["pause"] = self.pause
+        return found
+
+
+class Runner:
+    """Executes statements on the schema editor's connection, or collects them."""
+
+    def __init__(self, schema_editor: BaseDatabaseSchemaEditor) -> None:
+        self.schema_editor = schema_editor
+        self.connection = schema_editor.connection
+        self.collecting: bool = schema_editor.collect_sql
+
+    def execute(self, statement: Statement) -> int:
+        """Run ``statement``; the number of rows it changed (0 when collecting)."""
+        if self.collecting:
+            self.schema_editor.execute(statement.sql, statement.params)
+            return 0
+        # Not schema_editor.execute(): on MySQL it refuses to run inside a
+        # transaction (it expects DDL), and it does not give the row count.
+        with self.connection.cursor() as cursor:
+            cursor.execute(statement.sql, statement.params)
+            return max(int(cursor.rowcount), 0)
+
+    def execute_all(self, statements: Sequence[Statement]) -> int:
+        return sum(self.execute(statement) for statement in statements)
+
+    def fetch(self, statement: Statement) -> list[tuple[Any, ...]]:
+        """The rows ``statement`` returns (never called while collecting)."""
+        assert not self.collecting, "nothing is read while SQL is only collected"
+        with self.connection.cursor() as cursor:
+            cursor.execute(statement.sql, statement.params)
+            return [tuple(row) for row in cursor.fetchall()]
+
+    def comment(self, text: str) -> None:
+        """A ``-- text`` line among the collected statements."""
+        if self.collecting:
+            self.schema_editor.collected_sql.append(f"-- {text}")
+
+    def show(self, statement: Statement) -> None:
+        """Collect ``statement`` with its :class:`Placeholder` parameters written as names."""
+        rendered = tuple(
+            value if isinstance(value, Placeholder) else self.schema_editor.quote_value(value)
+            for value in statement.params
+        )
+        sql = statement.sql % rendered if rendered else statement.sql
+        self.schema_editor.collected_sql.append(sql if sql.rstrip().endswith(";") else f"{sql};")
+
+    def transaction(self) -> Any:
+        """A transaction of its own, unless one is open already (the migration's, which an
+        error then rolls back) or nothing runs (collecting)."""
+        # Not atomic(savepoint=False) inside the open one: an error would mark
+        # the connection broken, and SQLite's schema editor, which queries on
+        # its way out, would raise that instead of the error itself.
+        if self.collecting or self.connection.in_atomic_block:
+            return nullcontext()
+        return transaction.atomic(using=self.connection.alias)
+
+    @contextmanager
+    def session_lock_timeout(self, sql: NormalizeSQL, milliseconds: int | None) -> Iterator[None]:
+        """Bound lock waits for the session (MySQL), and put the old bound back afterwards."""
+        read = sql.read_session_lock_timeout() if milliseconds is not None else None
+        if milliseconds is None or read is None:
+            yield
+            return
+        wanted = sql.set_session_lock_timeout(sql.session_lock_timeout_value(milliseconds))
+        assert wanted is not None
+        if self.collecting:
+            self.execute(wanted)
+            yield
+            return
+        previous = self.fetch(read)[0][0]
+        self.execute(wanted)
+        try:
+            yield
+        finally:
+            restore = sql.set_session_lock_timeout(previous)
+            assert restore is not None
+            self.execute(restore)
+
+
+class Progress:
+    """Logs how far a batched move got: rows done, rate, time left."""
+
+    def __init__(self, label: str, total_rows: int, batches: int | None) -> None:
+        self.label = label
+        self.total_rows = total_rows
+        self.batches = batches
+        self.started = time.monotonic()
+
+    def batch(self, number: int, rows_done: int, rows_changed: int) -> None:
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        rows_done = min(rows_done, self.total_rows)
+        rate = rows_done / elapsed
+        left = (self.total_rows - rows_done) / rate if rate else 0.0
+        share = 100.0 * rows_done / self.total_rows if self.total_rows else 100.0
+        of_batches = f" of ~{self.batches:,}" if self.batches else ""
+        progress_logger.info(
+            "%s: batch %s%s committed, %s of %s rows (%.0f%%), %s changed so far, "
+            "%s rows/s, about %s left",
+            self.label,
+            f"{number:,}",
+            of_batches,
+            f"{rows_done:,}",
+            f"{self.total_rows:,}",
+            share,
+            f"{rows_changed:,}",
+            f"{rate:,.0f}",
+            _duration(left),
+        )
+
+    def finished(self, rows_changed: int, batches: int) -> None:
+        progress_logger.info(
+            "%s: %s rows changed in %s batches, %s",
+            self.label,
+            f"{rows_changed:,}",
+            f"{batches:,}",
+            _duration(time.monotonic() - self.started),
+        )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, second = divmod(round(seconds), 60)
+    hours, minute = divmod(minutes, 60)
+    return f"{hours}:{minute:02d}:{second:02d}" if hours else f"{minute}:{second:02d}"
+
+
+def run_batches(
+    runner: Runner,
+    sql: NormalizeSQL,
+    batch: Callable[[KeyRange], list[Statement]],
+    options: BatchOptions,
+    *,
+    integer_keys: bool,
+    label: str,
+) -> int:
+    """Run ``batch(keys)``'s statements for consecutive primary-key ranges, each range in
+    its own transaction; the rows changed. Every batch must be idempotent: after a crash
+    the next run starts again from the first range."""
+    size = options.batch_size
+    assert size is not None
+    if runner.collecting:
+        _show_batch(runner, sql, batch, options, integer_keys=integer_keys)
+        return 0
+    ranges = (
+        _integer_ranges(runner, sql, size) if integer_keys else _keyset_ranges(runner, sql, size)
+    )
+    total, estimate, walk = ranges
+    progress = Progress(label, total, estimate)
+    changed = 0
+    number = 0
+    for keys, rows_done, last in walk:
+        number += 1
+        with runner.transaction():
+            if options.lock_timeout_ms is not None:
+                runner.execute_all(sql.transaction_lock_timeout(options.lock_timeout_ms))
+            changed += runner.execute_all(batch(keys))
+        progress.batch(number, rows_done, changed)
+        if options.pause and not last:
+            time.sleep(options.pause)
+    progress.finished(changed, number)
+    return changed
+
+
+_Walk = Iterator[tuple[KeyRange, int, bool]]
+
+
+def _integer_ranges(runner: Runner, sql: NormalizeSQL, size: int) -> tuple[int, int, _Walk]:
+    """``BETWEEN lo AND hi`` ranges of ``size`` keys from ``MIN`` to ``MAX``."""
+    total, lowest, highest = runner.fetch(sql.key_bounds())[0]
+    total = int(total)
+    if not total or lowest is None or highest is None:
+        return 0, 0, iter(())
+    lowest, highest = int(lowest), int(highest)
+    span = highest - lowest + 1
+    batches = -(-span // size)
+
+    def walk() -> _Walk:
+        for start in range(lowest, highest + 1, size):
+            end = min(start + size - 1, highest)
+            done = round(total * (end - lowest + 1) / span)
+            yield KeyRange(start, end), done, end == highest
+
+    return total, batches, walk()
+
+
+def _keyset_ranges(runner: Runner, sql: NormalizeSQL, size: int) -> tuple[int, int, _Walk]:
+    """Ranges of ``size`` rows for keys that are not integers: each upper bound is the key
+    ``size`` rows past the previous one (``pk > last ORDER BY pk``)."""
+    total = int(runner.fetch(sql.key_bounds(with_bounds=False))[0][0])
+    if not total:
+        return 0, 0, iter(())
+
+    def walk() -> _Walk:
+        after: Any = None
+        done = 0
+        while True:
+            found = runner.fetch(sql.next_upper(after, size))
+            upper = found[0][0] if found else None
+            done = done + size if upper is not None else total
+            yield KeyRange(after, upper, lower_inclusive=False), done, upper is None
+            if upper is None:
+                return
+            after = upper
+
+    return total, -(-total // size), walk()
+
+
+def _show_batch(
+    runner: Runner,
+    sql: NormalizeSQL,
+    batch: Callable[[KeyRange], list[Statement]],
+    options: BatchOptions,
+    *,
+    integer_keys: bool,
+) -> None:
+    """The statements of one batch, for ``sqlmigrate``, with the loop around them in words."""
+    size = options.batch_size
+    assert size is not None
+    if integer_keys:
+        runner.show(sql.key_bounds())
+        keys = KeyRange(Placeholder(":lo"), Placeholder(":hi"))
+        runner.comment(
+            f"Then, for :lo from MIN to MAX in steps of {size:,} (:hi = :lo + {size - 1:,}), "
+            "each range in its own transaction:"
+        )
+    else:
+        runner.show(sql.key_bounds(with_bounds=False))
+        runner.comment(
+            f"Then, for ranges of {size:,} rows in primary-key order, each in its own "
+            "transaction (:after is the previous range's :upper; the first range has "
+            "no lower bound, the last no upper bound):"
+        )
+        runner.show(sql.next_upper(Placeholder(":after"), size))
+        keys = KeyRange(Placeholder(":after"), Placeholder(":upper"), lower_inclusive=False)
+    if options.lock_timeout_ms is not None:
+        for statement in sql.transaction_lock_timeout(options.lock_timeout_ms):
+            runner.show(statement)
+    for statement in batch(keys):
+        runner.show(statement)
+    if options.pause:
+        runner.comment(f"(pausing {options.pause:g} s between batches)")
