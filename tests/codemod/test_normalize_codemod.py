@@ -7,6 +7,7 @@ import re
 import shutil
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ from django_remodel.codemod import (
 from django_remodel.errors import RemodelError
 
 EXAMPLE_MODELS = Path(__file__).resolve().parents[2] / "example" / "server" / "models.py"
-LOCATION = {
+LOCATION: dict[str, Any] = {
     "model_name": "Location",
     "field_name": "name",
     "field_code": "models.CharField(max_length=16, unique=True)",

@@ -9,9 +9,15 @@ from __future__ import annotations
 
 from django_remodel.cli.audit import AuditCommand
 from django_remodel.cli.base import Subcommand
+from django_remodel.cli.normalize import NormalizeCommand
 from django_remodel.cli.registry import RegistryCommand
 from django_remodel.cli.schemadiff import SchemadiffCommand
 
-SUBCOMMANDS: tuple[type[Subcommand], ...] = (AuditCommand, RegistryCommand, SchemadiffCommand)
+SUBCOMMANDS: tuple[type[Subcommand], ...] = (
+    AuditCommand,
+    NormalizeCommand,
+    RegistryCommand,
+    SchemadiffCommand,
+)
 
 __all__ = ["SUBCOMMANDS", "Subcommand"]

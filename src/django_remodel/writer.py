@@ -1,0 +1,115 @@
+"""Plans become ordinary migration files, written by Django's own ``MigrationWriter``.
+
+Files are named and numbered the way ``makemigrations`` would (the next number
+after the app's leaf, a name from the operations unless one is given) and
+formatted the same way, so they read like any other migration and show their
+SQL in ``sqlmigrate``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import migrations
+from django.db.migrations.autodetector import MigrationAutodetector
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.operations.base import Operation
+from django.db.migrations.writer import MigrationWriter
+
+from django_remodel.errors import RemodelError
+
+
+class WriterError(RemodelError):
+    """A migration that cannot be written where it should go."""
+
+
+@dataclass(frozen=True)
+class MigrationSpec:
+    """One migration to write: its operations, and whether it runs in one transaction."""
+
+    operations: Sequence[Operation]
+    name: str | None = None
+    """Name after the number; None: what ``makemigrations`` would suggest."""
+    atomic: bool = True
+    extra_dependencies: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class WrittenMigration:
+    app_label: str
+    name: str
+    path: Path
+    text: str
+
+
+def leaf(loader: MigrationLoader, app_label: str) -> tuple[str, str] | None:
+    """The app's latest migration; an error when its history has branched."""
+    leaves = loader.graph.leaf_nodes(app_label)
+    if len(leaves) > 1:
+        raise WriterError(
+            f"App {app_label!r} has {len(leaves)} latest migrations "
+            f"({', '.join(name for _, name in leaves)}); merge them first with "
+            f"'python manage.py makemigrations --merge {app_label}'."
+        )
+    return leaves[0] if leaves else None
+
+
+def render_chain(
+    app_label: str,
+    specs: Sequence[MigrationSpec],
+    *,
+    loader: MigrationLoader | None = None,
+) -> list[WrittenMigration]:
+    """Render migrations that follow the app's leaf and each other, without writing them."""
+    loader = loader or MigrationLoader(None, ignore_no_migrations=True)
+    previous = leaf(loader, app_label)
+    number = MigrationAutodetector.parse_number(previous[1]) or 0 if previous else 0
+    taken = {name for app, name in loader.disk_migrations if app == app_label}
+    rendered = []
+    for spec in specs:
+        number += 1
+        migration_class = type(
+            "Migration",
+            (migrations.Migration,),
+            {
+                "operations": list(spec.operations),
+                "dependencies": [*([previous] if previous else []), *spec.extra_dependencies],
+                "atomic": spec.atomic,
+                "initial": previous is None,
+            },
+        )
+        migration = migration_class("draft", app_label)
+        name = f"{number:04d}_{spec.name or migration.suggest_name()}"
+        if name in taken:
+            raise WriterError(
+                f"Migration {app_label}.{name} exists already; choose another name with --name."
+            )
+        migration.name = name
+        writer = MigrationWriter(migration)
+        text = writer.as_string()
+        if not spec.atomic:
+            text = _non_atomic(text, name)
+        rendered.append(WrittenMigration(app_label, name, Path(writer.path), text))
+        previous = (app_label, name)
+    return rendered
+
+
+_CLASS_LINE = "class Migration(migrations.Migration):\n"
+
+
+def _non_atomic(text: str, name: str) -> str:
+    """Add ``atomic = False``, which ``MigrationWriter`` does not write itself."""
+    if text.count(_CLASS_LINE) != 1:
+        raise WriterError(f"Cannot mark migration {name!r} non-atomic: unexpected layout.")
+    return text.replace(_CLASS_LINE, _CLASS_LINE + "\n    atomic = False\n", 1)
+
+
+def write(migrations_to_write: Sequence[WrittenMigration]) -> None:
+    """Write rendered migrations to their files; refuses to overwrite one."""
+    for migration in migrations_to_write:
+        if migration.path.exists():
+            raise WriterError(f"{str(migration.path)!r} exists already; nothing was written.")
+    for migration in migrations_to_write:
+        migration.path.write_text(migration.text, encoding="utf-8")
