@@ -36,6 +36,9 @@ def test_dry_run_shows_everything_and_writes_nothing():
     assert "+class Location(models.Model):" in out
     assert "-    location_name = models.CharField(max_length=16)" in out
     assert "django_remodel.operations.NormalizeColumn(" in out
+    sql = out.split("SQL of 0012_normalize_server_location_name on ", 1)[1]
+    assert sql.count("INSERT INTO") == 1  # the distinct values, one statement
+    assert sql.count("UPDATE") == 1  # the key, one join update
 
 
 @pytest.mark.django_db

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import migrations
+from django.db import connections, migrations
 from django.db.migrations.autodetector import MigrationAutodetector
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations.base import Operation
@@ -42,6 +42,8 @@ class WrittenMigration:
     name: str
     path: Path
     text: str
+    migration: migrations.Migration
+    """The migration itself, to show its SQL before it is on disk."""
 
 
 def leaf(loader: MigrationLoader, app_label: str) -> tuple[str, str] | None:
@@ -91,7 +93,8 @@ def render_chain(
         text = writer.as_string()
         if not spec.atomic:
             text = _non_atomic(text, name)
-        rendered.append(WrittenMigration(app_label, name, Path(writer.path), text))
+        migration.name = name
+        rendered.append(WrittenMigration(app_label, name, Path(writer.path), text, migration))
         previous = (app_label, name)
     return rendered
 
@@ -104,6 +107,25 @@ def _non_atomic(text: str, name: str) -> str:
     if text.count(_CLASS_LINE) != 1:
         raise WriterError(f"Cannot mark migration {name!r} non-atomic: unexpected layout.")
     return text.replace(_CLASS_LINE, _CLASS_LINE + "\n    atomic = False\n", 1)
+
+
+def collect_sql(
+    chain: Sequence[WrittenMigration], *, using: str, loader: MigrationLoader | None = None
+) -> list[tuple[str, list[str]]]:
+    """The SQL each migration of ``chain`` would run on ``using``, as ``sqlmigrate`` shows it."""
+    loader = loader or MigrationLoader(None, ignore_no_migrations=True)
+    app_label = chain[0].app_label
+    start = leaf(loader, app_label)
+    state = loader.project_state(start) if start else loader.project_state()
+    connection = connections[using]
+    result = []
+    for item in chain:
+        with connection.schema_editor(
+            collect_sql=True, atomic=item.migration.atomic
+        ) as schema_editor:
+            state = item.migration.apply(state, schema_editor, collect_sql=True)
+        result.append((item.name, list(schema_editor.collected_sql)))
+    return result
 
 
 def write(migrations_to_write: Sequence[WrittenMigration]) -> None:

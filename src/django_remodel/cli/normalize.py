@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.db import DatabaseError, connections
 
+from django_remodel import writer
 from django_remodel.cli.base import Subcommand
 from django_remodel.errors import RemodelError
 from django_remodel.graph import ModelGraph
@@ -111,6 +112,7 @@ class NormalizeCommand(Subcommand):
             self.stdout.write(f"  python manage.py remodel normalize --plan {options['plan_out']}")
             return
         changes = normalize.prepare(plan)
+        self._database = options["database"]
         self._show(changes, figures, dry_run=options["dry_run"])
         if options["dry_run"]:
             return
@@ -211,6 +213,10 @@ class NormalizeCommand(Subcommand):
             for migration in changes.migrations:
                 self.stdout.write(self.style.MIGRATE_HEADING(f"{migration.name}.py:"))
                 self.stdout.write(migration.text)
+            vendor = connections[self._database].vendor
+            for name, statements in writer.collect_sql(changes.migrations, using=self._database):
+                self.stdout.write(self.style.MIGRATE_HEADING(f"SQL of {name} on {vendor}:"))
+                self.stdout.write("\n".join(statements))
 
 
 def _with_nullable(plan: NormalizePlan) -> NormalizePlan:
