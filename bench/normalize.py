@@ -1,0 +1,1049 @@
+"""Filling the foreign key of a normalized column, four ways, measured.
+
+The scenario: a ``Server`` table whose ``location_name`` (a short string,
+indexed, as in the example project) repeats a few thousand values is
+normalized into a ``Location`` table (``name`` unique) and a nullable
+``Server.location`` foreign key. The schema step (create ``Location``, add the
+column) is done before the clock starts; what is measured is the data step
+that creates one ``Location`` per distinct name and points every server at
+its own. Each approach starts from the same freshly created and loaded tables
+and runs as a migration does (``Migration.apply`` inside the schema editor,
+atomic unless said otherwise). Afterwards one SQL count checks that every
+server's foreign key points at the location named by its former column.
+
+Rows (approaches):
+
+- ``naive loop``: for every server, ``Location.objects.get_or_create(name=...)``
+  and ``server.save()`` in a ``RunPython``; two or three statements a server.
+  Run at up to ``--naive-max`` servers (100k) and skipped above. A run that
+  passes ``--naive-budget`` seconds is stopped (rolled back) and its time and
+  statements are extrapolated from the servers it did (``~`` in the row).
+- ``better approach``: ``values_list("location_name").distinct()``, then per
+  name one ``create()`` and one ``filter(location_name=name).update(...)``, in
+  a ``RunPython``; one plus two statements a location.
+- ``remodel``: ``django_remodel.operations.NormalizeColumn``, unbatched in an
+  atomic migration, and with ``batch_size`` (``--batch-size``) in a
+  non-atomic one, so that each batch can commit on its own.
+- ``hand-written SQL``: one ``INSERT ... SELECT DISTINCT`` and one ``UPDATE``
+  joined on the name (``UPDATE ... FROM`` on PostgreSQL and SQLite,
+  ``UPDATE ... JOIN`` on MariaDB/MySQL): the floor.
+
+Columns: ``wall time`` of the migration; ``statements``, every
+``execute``/``executemany`` the connection ran (counted by an
+``execute_wrapper``, so the schema editor's own statements, such as SQLite's
+``PRAGMA foreign_key_check``, are in); ``py peak``, the tracemalloc peak, from
+a second run of the same approach on freshly loaded data (tracing slows
+Python down, so the first run is the timed one; ``--quick`` does not trace
+the naive loop); ``rss growth``, how far the
+process's ``ru_maxrss`` rose during the timed run (its peak is reset first
+where Linux allows it); ``check``, the verification count. Memory is the
+Python process's only; the database server's is not in it.
+
+Run from the repository root, ``PYTHONPATH`` unset::
+
+    .venv/bin/python bench/normalize.py                     # PostgreSQL and SQLite, four sizes
+    .venv/bin/python bench/normalize.py --db sqlite --sizes 100k:1k,1M:10k
+    .venv/bin/python bench/normalize.py --db mysql          # MariaDB/MySQL, optional
+    .venv/bin/python bench/normalize.py --quick --db sqlite # a smoke run of seconds
+
+PostgreSQL is reached at ``PGHOST``:``PGPORT`` as ``PGUSER`` (default
+127.0.0.1:5432, ``postgres``) and MariaDB at ``MYSQL_HOST``:``MYSQL_TCP_PORT``
+as ``MYSQL_USER`` (default 127.0.0.1:3306, ``root``); the script creates the
+database ``remodel_bench`` there and drops it at the end. SQLite uses a file
+in a temporary directory. Nothing is asserted: the script prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import os
+import platform
+import re
+import resource
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT / "src") not in sys.path:
+    sys.path.insert(0, str(ROOT / "src"))
+
+APP = "bench"
+DATABASE_NAME = "remodel_bench"  # a plain name: no quoting needed on any server
+VENDORS = ("postgresql", "sqlite", "mysql")
+DEFAULT_SIZES = "100k:1k,100k:10k,1M:1k,1M:10k"
+QUICK_SIZES = "10k:1k"
+PREFIX = "FLOOR-"
+# Server i sits at location (i * SPREAD) % locations: every location is used
+# (SPREAD is prime) and neighbouring rows are at different locations.
+SPREAD = 7919
+MIB = 1024 * 1024
+QUICK_NOTE = "--quick does not trace the naive loop (tracing slows it ~5x): no py peak"
+
+TABLE_HEADER = (
+    "database",
+    "servers",
+    "locations",
+    "approach",
+    "wall time",
+    "statements",
+    "py peak",
+    "rss growth",
+    "check",
+)
+
+
+# ------------------------------------------------------------------ sizes
+
+
+@dataclass(frozen=True)
+class Size:
+    servers: int
+    locations: int
+
+    @property
+    def label(self) -> str:
+        return f"{short(self.servers)}:{short(self.locations)}"
+
+
+def short(count: int) -> str:
+    """``1000000`` -> ``1M``, ``10000`` -> ``10k``, ``1500`` -> ``1500``."""
+    for suffix, unit in (("M", 1_000_000), ("k", 1_000)):
+        if count >= unit and count % unit == 0:
+            return f"{count // unit}{suffix}"
+    return str(count)
+
+
+def parse_count(text: str) -> int:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count such as 100k or 1M")
+    number = float(match.group(1)) * {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2).lower()]
+    if number < 1 or number != int(number):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole count")
+    return int(number)
+
+
+def parse_sizes(text: str) -> list[Size]:
+    sizes = []
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        servers, sep, locations = item.partition(":")
+        if not sep:
+            raise argparse.ArgumentTypeError(
+                f"{item!r} is not SERVERS:LOCATIONS, e.g. 100k:1k or 1M:10k"
+            )
+        size = Size(parse_count(servers), parse_count(locations))
+        if size.locations > size.servers:
+            raise argparse.ArgumentTypeError(f"{item!r} has more locations than servers")
+        if math.gcd(SPREAD, size.locations) != 1:
+            raise argparse.ArgumentTypeError(
+                f"{item!r}: the location count is a multiple of {SPREAD}"
+            )
+        sizes.append(size)
+    if not sizes:
+        raise argparse.ArgumentTypeError("no sizes given")
+    return sizes
+
+
+def parse_vendors(text: str) -> list[str]:
+    aliases = {
+        "postgres": "postgresql",
+        "pg": "postgresql",
+        "sqlite3": "sqlite",
+        "mariadb": "mysql",
+    }
+    vendors = []
+    for item in text.split(","):
+        name = aliases.get(item.strip().lower(), item.strip().lower())
+        if not name:
+            continue
+        if name not in VENDORS:
+            raise argparse.ArgumentTypeError(
+                f"{item!r} is not a database; use {', '.join(VENDORS)}"
+            )
+        if name not in vendors:
+            vendors.append(name)
+    if not vendors:
+        raise argparse.ArgumentTypeError("no database given")
+    return vendors
+
+
+# ---------------------------------------------------------------- settings
+
+
+def database_settings(vendor: str, sqlite_dir: Path) -> dict[str, Any]:
+    if vendor == "postgresql":
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": DATABASE_NAME,
+            "HOST": os.environ.get("PGHOST", "127.0.0.1"),
+            "PORT": os.environ.get("PGPORT", "5432"),
+            "USER": os.environ.get("PGUSER", "postgres"),
+            "PASSWORD": os.environ.get("PGPASSWORD", ""),
+        }
+    if vendor == "mysql":
+        return {
+            "ENGINE": "django.db.backends.mysql",
+            "NAME": DATABASE_NAME,
+            "HOST": os.environ.get("MYSQL_HOST", "127.0.0.1"),
+            "PORT": os.environ.get("MYSQL_TCP_PORT", "3306"),
+            "USER": os.environ.get("MYSQL_USER", "root"),
+            "PASSWORD": os.environ.get("MYSQL_PWD", ""),
+            "OPTIONS": {
+                "charset": "utf8mb4",
+                "init_command": "SET sql_mode='STRICT_TRANS_TABLES'",
+            },
+        }
+    return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(sqlite_dir / "bench.sqlite3")}
+
+
+def configure_django(vendors: list[str], sqlite_dir: Path) -> None:
+    import django
+    from django.conf import settings
+
+    databases: dict[str, dict[str, Any]] = {"default": {}}
+    for vendor in vendors:
+        databases[vendor] = database_settings(vendor, sqlite_dir)
+    settings.configure(
+        DEBUG=False,
+        INSTALLED_APPS=[],
+        DATABASES=databases,
+        DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
+        USE_TZ=True,
+    )
+    django.setup()
+
+
+def on_server(vendor: str, params: dict[str, Any], *statements: str) -> None:
+    """Run ``statements`` on the server itself, outside the benchmark database."""
+    if vendor == "postgresql":
+        import psycopg
+
+        with psycopg.connect(
+            host=params["HOST"],
+            port=params["PORT"],
+            user=params["USER"],
+            password=params["PASSWORD"] or None,
+            dbname="postgres",
+            autocommit=True,
+            connect_timeout=5,
+        ) as conn:
+            for statement in statements:
+                conn.execute(statement.encode())
+    elif vendor == "mysql":
+        import MySQLdb  # type: ignore[import-untyped]
+
+        conn = MySQLdb.connect(
+            host=params["HOST"],
+            port=int(params["PORT"]),
+            user=params["USER"],
+            password=params["PASSWORD"],
+            connect_timeout=5,
+        )
+        try:
+            for statement in statements:
+                conn.cursor().execute(statement)
+        finally:
+            conn.close()
+
+
+def create_database(vendor: str, params: dict[str, Any]) -> None:
+    """Create the benchmark database on a server, dropping a leftover one first."""
+    charset = " CHARACTER SET utf8mb4" if vendor == "mysql" else ""
+    on_server(
+        vendor,
+        params,
+        f"DROP DATABASE IF EXISTS {DATABASE_NAME}",
+        f"CREATE DATABASE {DATABASE_NAME}{charset}",
+    )
+
+
+def drop_database(vendor: str, params: dict[str, Any]) -> None:
+    on_server(vendor, params, f"DROP DATABASE IF EXISTS {DATABASE_NAME}")
+
+
+# ------------------------------------------------------------------ models
+
+
+def project_state() -> Any:
+    """Models after the schema step: ``Location`` exists, ``Server.location`` is nullable."""
+    from django.db import models
+    from django.db.migrations.state import ModelState, ProjectState
+
+    state = ProjectState()
+    state.add_model(
+        ModelState(
+            APP,
+            "Location",
+            [
+                ("id", models.BigAutoField(primary_key=True)),
+                ("name", models.CharField(max_length=16, unique=True)),
+            ],
+        )
+    )
+    state.add_model(
+        ModelState(
+            APP,
+            "Server",
+            [
+                ("id", models.BigAutoField(primary_key=True)),
+                ("location_name", models.CharField(max_length=16, db_index=True)),
+                (
+                    "location",
+                    models.ForeignKey(f"{APP}.location", models.CASCADE, null=True, blank=True),
+                ),
+            ],
+        )
+    )
+    state.apps  # noqa: B018 - render the models now, not inside a timed run
+    return state
+
+
+def location_name(server_id: int, size: Size) -> str:
+    return f"{PREFIX}{server_id * SPREAD % size.locations}"
+
+
+def recreate_tables(connection: Any, state: Any) -> None:
+    server = state.apps.get_model(APP, "Server")
+    location = state.apps.get_model(APP, "Location")
+    existing = set(connection.introspection.table_names())
+    with connection.schema_editor() as editor:
+        for model in (server, location):
+            if model._meta.db_table in existing:
+                editor.delete_model(model)
+        editor.create_model(location)
+        editor.create_model(server)
+
+
+def load_servers(connection: Any, state: Any, size: Size) -> None:
+    """Fill the server table with ``size.servers`` rows, ids 1..N, foreign key empty."""
+    from django.db import transaction
+
+    qn = connection.ops.quote_name
+    table = qn(state.apps.get_model(APP, "Server")._meta.db_table)
+    columns = f"{qn('id')}, {qn('location_name')}"
+    vendor = connection.vendor
+    chunk = 100_000
+    with transaction.atomic(using=connection.alias):
+        if vendor == "postgresql":
+            with (
+                connection.connection.cursor() as cursor,
+                cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            ):
+                for start in range(1, size.servers + 1, chunk):
+                    stop = min(start + chunk, size.servers + 1)
+                    copy.write(
+                        "".join(f"{i}\t{location_name(i, size)}\n" for i in range(start, stop))
+                    )
+        elif vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "WITH RECURSIVE seq(i) AS "
+                    "(SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < %s) "
+                    f"INSERT INTO {table} ({columns}) "
+                    f"SELECT i, '{PREFIX}' || ((i * {SPREAD}) % %s) FROM seq",
+                    [size.servers, size.locations],
+                )
+        else:
+            with connection.cursor() as cursor:
+                for start in range(1, size.servers + 1, chunk // 10):
+                    stop = min(start + chunk // 10, size.servers + 1)
+                    cursor.executemany(
+                        f"INSERT INTO {table} ({columns}) VALUES (%s, %s)",
+                        [(i, location_name(i, size)) for i in range(start, stop)],
+                    )
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            cursor.execute(f"VACUUM ANALYZE {table}")
+        elif vendor == "sqlite":
+            cursor.execute("ANALYZE")
+        else:
+            cursor.execute(f"ANALYZE TABLE {table}")
+            cursor.fetchall()
+
+
+def verify(connection: Any, state: Any, size: Size) -> str:
+    """One count: servers whose foreign key names their former location, and locations."""
+    qn = connection.ops.quote_name
+    server = qn(state.apps.get_model(APP, "Server")._meta.db_table)
+    location = qn(state.apps.get_model(APP, "Location")._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {server} s JOIN {location} l "
+            f"ON l.{qn('id')} = s.{qn('location_id')} "
+            f"WHERE l.{qn('name')} = s.{qn('location_name')}), "
+            f"(SELECT COUNT(*) FROM {location})"
+        )
+        matched, locations = cursor.fetchone()
+    if matched == size.servers and locations == size.locations:
+        return "ok"
+    return (
+        f"FAILED: {matched:,}/{size.servers:,} servers match, "
+        f"{locations:,}/{size.locations:,} locations"
+    )
+
+
+# -------------------------------------------------------------- approaches
+
+
+class OverBudget(Exception):
+    """Raised inside the naive loop to stop it; the migration rolls back."""
+
+
+@dataclass
+class Budget:
+    """Stops the naive loop after ``seconds`` (timed run) or ``rows`` servers (traced run).
+
+    It notes the time and statement count whenever the servers done reach a
+    power of two, so that a stopped run is extrapolated from the rate of its
+    later half: the first servers are slower (they create the locations).
+    """
+
+    seconds: float | None = None
+    rows: int | None = None
+    total: int = 0
+    counter: StatementCounter | None = None
+    started: float = 0.0
+    done: int = 0
+    stopped: float | None = None
+    checkpoints: list[tuple[int, float, int]] = field(default_factory=list)
+
+    def start(self, started: float, counter: StatementCounter) -> None:
+        self.started, self.counter, self.done, self.stopped = started, counter, 0, None
+        self.checkpoints = [(0, started, counter.count)]
+
+    def tick(self) -> None:
+        self.done += 1
+        if self.done >= self.total:
+            return
+        now = time.perf_counter()
+        if self.done & (self.done - 1) == 0 and self.counter is not None:
+            self.checkpoints.append((self.done, now, self.counter.count))
+        if (self.rows is not None and self.done >= self.rows) or (
+            self.seconds is not None and now - self.started > self.seconds
+        ):
+            self.stopped = now
+            raise OverBudget
+
+    def extrapolate(self, statements: int) -> tuple[float, int]:
+        """Seconds and statements for all ``total`` servers, at the later half's rate."""
+        assert self.stopped is not None
+        done, at, count = max(
+            (point for point in self.checkpoints if point[0] <= self.done // 2),
+            key=lambda point: point[0],
+        )
+        left = (self.total - self.done) / (self.done - done)
+        seconds = self.stopped - self.started + (self.stopped - at) * left
+        return seconds, round(statements + (statements - count) * left)
+
+
+def naive_operations(budget: Budget) -> list[Any]:
+    from django.db import migrations
+
+    def fill(apps: Any, schema_editor: Any) -> None:
+        server_model = apps.get_model(APP, "Server")
+        location_model = apps.get_model(APP, "Location")
+        db = schema_editor.connection.alias
+        for server in server_model.objects.using(db).all():
+            location_fk, _ = location_model.objects.using(db).get_or_create(
+                name=server.location_name
+            )
+            server.location = location_fk
+            server.save()
+            budget.tick()
+
+    return [migrations.RunPython(fill, migrations.RunPython.noop)]
+
+
+def better_operations() -> list[Any]:
+    from django.db import migrations
+
+    def fill(apps: Any, schema_editor: Any) -> None:
+        server_model = apps.get_model(APP, "Server")
+        location_model = apps.get_model(APP, "Location")
+        db = schema_editor.connection.alias
+        names = server_model.objects.using(db).all().values_list("location_name", flat=True)
+        for name in names.distinct():
+            location_fk = location_model.objects.using(db).create(name=name)
+            server_model.objects.using(db).filter(location_name=name).update(location=location_fk)
+
+    return [migrations.RunPython(fill, migrations.RunPython.noop)]
+
+
+def sql_operations(connection: Any, state: Any) -> list[Any]:
+    from django.db import migrations
+
+    qn = connection.ops.quote_name
+    server = qn(state.apps.get_model(APP, "Server")._meta.db_table)
+    location = qn(state.apps.get_model(APP, "Location")._meta.db_table)
+    name, location_name_, id_, location_id = (
+        qn("name"),
+        qn("location_name"),
+        qn("id"),
+        qn("location_id"),
+    )
+    insert = f"INSERT INTO {location} ({name}) SELECT DISTINCT {location_name_} FROM {server}"
+    if connection.vendor == "mysql":
+        update = (
+            f"UPDATE {server} JOIN {location} ON {location}.{name} = {server}.{location_name_} "
+            f"SET {server}.{location_id} = {location}.{id_}"
+        )
+    elif connection.vendor == "sqlite" and sqlite_version() < (3, 33):
+        # UPDATE ... FROM arrived in SQLite 3.33.
+        update = (
+            f"UPDATE {server} SET {location_id} = (SELECT {location}.{id_} FROM {location} "
+            f"WHERE {location}.{name} = {server}.{location_name_})"
+        )
+    else:
+        update = (
+            f"UPDATE {server} SET {location_id} = {location}.{id_} FROM {location} "
+            f"WHERE {location}.{name} = {server}.{location_name_}"
+        )
+    return [migrations.RunSQL([insert, update], migrations.RunSQL.noop)]
+
+
+def sqlite_version() -> tuple[int, ...]:
+    import sqlite3
+
+    return tuple(int(part) for part in sqlite3.sqlite_version.split("."))
+
+
+def normalize_column_class() -> tuple[Any, str | None]:
+    """The ``NormalizeColumn`` operation, or ``None`` and why it cannot be imported."""
+    try:
+        from django_remodel.operations import (  # type: ignore[attr-defined,unused-ignore]
+            NormalizeColumn,
+        )
+    except Exception as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+    return NormalizeColumn, None
+
+
+def remodel_operations(batch_size: int | None) -> list[Any]:
+    normalize_column, _ = normalize_column_class()
+    return [
+        normalize_column(
+            model_name="Server",
+            field_name="location_name",
+            fk_name="location",
+            target_model=f"{APP}.Location",
+            target_field="name",
+            batch_size=batch_size,
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class Approach:
+    key: str
+    label: str
+    atomic: bool = True
+    batch_size: int | None = None
+
+
+APPROACH_KEYS = ("naive", "better", "remodel", "sql")
+
+
+def parse_approaches(text: str) -> list[str]:
+    keys = [item.strip().lower() for item in text.split(",") if item.strip()]
+    unknown = [key for key in keys if key not in APPROACH_KEYS]
+    if unknown or not keys:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: choose among {', '.join(APPROACH_KEYS)}, comma-separated"
+        )
+    return keys
+
+
+def approaches(batch_size: int, selected: list[str]) -> list[Approach]:
+    every = [
+        Approach("naive", "naive loop (get_or_create + save)"),
+        Approach("better", "better approach (distinct, create + update)"),
+        Approach("remodel", "remodel NormalizeColumn, unbatched"),
+        Approach(
+            "remodel-batched",
+            f"remodel NormalizeColumn, batch_size={batch_size:,}",
+            atomic=False,
+            batch_size=batch_size,
+        ),
+        Approach("sql", "hand-written SQL (INSERT SELECT + UPDATE join)"),
+    ]
+    return [approach for approach in every if approach.key.split("-")[0] in selected]
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def max_rss() -> int:
+    """The process's peak resident set size so far, in bytes."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+def reset_rss_peak() -> bool:
+    """Reset the process's peak RSS to its current RSS (Linux 4.0+); False where not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+    except OSError:
+        return False
+    return True
+
+
+class StatementCounter:
+    """A connection ``execute_wrapper`` that counts statements (executemany counts once)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+@dataclass
+class Run:
+    """One run of one approach on freshly loaded data."""
+
+    seconds: float
+    statements: int
+    rss_growth: int | None = None
+    py_peak: int | None = None
+    stopped_after: int | None = None  # servers done when the naive loop was stopped
+    extrapolated: tuple[float, int] | None = None  # then: seconds and statements for all
+    rss_reset: bool = True  # whether the peak RSS could be reset before the run
+
+
+@dataclass
+class Row:
+    vendor: str
+    size: Size
+    approach: Approach
+    status: str | None = None  # set when nothing was measured: the reason
+    seconds: float | None = None
+    statements: int | None = None
+    py_peak: int | None = None
+    rss_growth: int | None = None
+    check: str = "-"
+    extrapolated_from: int | None = None
+    rss_reset: bool = True
+    notes: list[str] = field(default_factory=list)
+
+
+def empty_migration_statements(connection: Any, state: Any) -> int:
+    """Statements an empty migration runs on this connection (the schema editor's own)."""
+    from django.db.migrations.migration import Migration
+
+    counter = StatementCounter()
+    with connection.execute_wrapper(counter), connection.schema_editor() as editor:
+        Migration("0002_empty", APP).apply(state.clone(), editor)
+    return counter.count
+
+
+def run_once(
+    connection: Any,
+    state: Any,
+    size: Size,
+    approach: Approach,
+    *,
+    traced: bool,
+    budget: Budget | None = None,
+) -> Run:
+    from django.db.migrations.migration import Migration
+
+    recreate_tables(connection, state)
+    load_servers(connection, state, size)
+    if approach.key == "naive":
+        assert budget is not None
+        operations = naive_operations(budget)
+    elif approach.key == "better":
+        operations = better_operations()
+    elif approach.key == "sql":
+        operations = sql_operations(connection, state)
+    else:
+        operations = remodel_operations(approach.batch_size)
+    steps = operations
+
+    class FillServerLocation(Migration):
+        operations = steps
+        atomic = approach.atomic
+
+    migration = FillServerLocation("0002_fill_server_location", APP)
+    counter = StatementCounter()
+    migration_state = state.clone()
+
+    gc.collect()
+    rss_reset = reset_rss_peak()
+    rss_before = max_rss()
+    if traced:
+        tracemalloc.start()
+        tracemalloc.reset_peak()
+    stopped_after = None
+    extrapolated = None
+    started = time.perf_counter()
+    if budget is not None:
+        budget.start(started, counter)
+    try:
+        with (
+            connection.execute_wrapper(counter),
+            connection.schema_editor(atomic=migration.atomic) as editor,
+        ):
+            migration.apply(migration_state, editor)
+        finished = time.perf_counter()
+    except OverBudget:
+        assert budget is not None
+        assert budget.stopped is not None
+        finished = budget.stopped
+        stopped_after = budget.done
+        extrapolated = budget.extrapolate(counter.count)
+    finally:
+        py_peak = tracemalloc.get_traced_memory()[1] if traced else None
+        if traced:
+            tracemalloc.stop()
+    return Run(
+        seconds=finished - started,
+        statements=counter.count,
+        rss_growth=max_rss() - rss_before,
+        rss_reset=rss_reset,
+        py_peak=py_peak,
+        stopped_after=stopped_after,
+        extrapolated=extrapolated,
+    )
+
+
+def measure(
+    connection: Any,
+    state: Any,
+    size: Size,
+    approach: Approach,
+    options: argparse.Namespace,
+    log: Callable[[str], None],
+) -> Row:
+    row = Row(connection.vendor, size, approach)
+    if approach.key == "naive" and size.servers > options.naive_max:
+        row.status = (
+            f"skipped at {short(size.servers)} servers (naive loop runs at up to "
+            f"{short(options.naive_max)}; it would take ~{2 * size.servers:,}+ statements)"
+        )
+        return row
+    if approach.key.startswith("remodel"):
+        available, reason = normalize_column_class()
+        if available is None:
+            row.status = "not available"
+            row.notes.append(f"django_remodel.operations.NormalizeColumn: {reason}")
+            return row
+
+    budget = Budget(seconds=options.naive_budget, total=size.servers)
+    try:
+        timed = run_once(connection, state, size, approach, traced=False, budget=budget)
+        if timed.stopped_after is None:
+            row.check = verify(connection, state, size)
+        else:
+            row.check = "n/a (stopped)"
+        traced = None
+        if approach.key == "naive" and options.quick:
+            row.notes.append(QUICK_NOTE)
+        else:
+            traced_budget = Budget(rows=timed.stopped_after, total=size.servers)
+            traced = run_once(connection, state, size, approach, traced=True, budget=traced_budget)
+    except Exception as exc:
+        traceback.print_exc(file=sys.stderr)
+        row.status = f"failed: {type(exc).__name__}"
+        row.notes.append(f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
+        connection.close()
+        return row
+
+    row.seconds, row.statements = timed.seconds, timed.statements
+    row.rss_growth, row.rss_reset = timed.rss_growth, timed.rss_reset
+    row.py_peak = traced.py_peak if traced is not None else None
+    if timed.stopped_after is not None and timed.extrapolated is not None:
+        done = timed.stopped_after
+        row.seconds, row.statements = timed.extrapolated
+        row.extrapolated_from = done
+        row.notes.append(
+            f"stopped after the --naive-budget of {options.naive_budget:g} s and rolled back "
+            f"at {done:,} of {size.servers:,} servers; time and statements extrapolated at "
+            "the rate of its later half, memory is the partial run's"
+        )
+    log(
+        f"{row.vendor} {size.label} {approach.label}: {row.seconds:.3f} s, "
+        f"{row.statements:,} statements, check {row.check}"
+    )
+    return row
+
+
+# ----------------------------------------------------------------- printing
+
+
+def seconds_text(row: Row) -> str:
+    if row.seconds is None:
+        return "-"
+    prefix = "~" if row.extrapolated_from is not None else ""
+    return f"{prefix}{row.seconds:,.3f} s"
+
+
+def mebibytes(value: int | None) -> str:
+    if value is None:
+        return "-"
+    if value < MIB:
+        return f"{value / 1024:,.0f} KiB"
+    return f"{value / MIB:,.1f} MiB"
+
+
+def table_lines(rows: list[Row]) -> list[str]:
+    """The table; a row that was not measured shows why across the value columns."""
+    lines: list[tuple[tuple[str, ...], str | None]] = [(TABLE_HEADER, None)]
+    previous: tuple[str, Size] | None = None
+    for row in rows:
+        first = previous != (row.vendor, row.size)
+        previous = (row.vendor, row.size)
+        lead = (
+            (row.vendor, f"{row.size.servers:,}", f"{row.size.locations:,}") if first else ("",) * 3
+        )
+        if row.status is not None:
+            lines.append(((*lead, row.approach.label), row.status))
+            continue
+        statements = "-" if row.statements is None else f"{row.statements:,}"
+        if row.extrapolated_from is not None:
+            statements = "~" + statements
+        values = (seconds_text(row), statements, mebibytes(row.py_peak), mebibytes(row.rss_growth))
+        lines.append(((*lead, row.approach.label, *values, row.check), None))
+    widths = [0] * len(TABLE_HEADER)
+    for cells, _ in lines:
+        for index, cell in enumerate(cells):
+            widths[index] = max(widths[index], len(cell))
+    right = {1, 2, 4, 5, 6, 7}
+    out = []
+    for number, (cells, status) in enumerate(lines):
+        parts = [
+            cell.rjust(widths[index]) if index in right else cell.ljust(widths[index])
+            for index, cell in enumerate(cells)
+        ]
+        if status is not None:
+            parts.append(status)
+        out.append("  ".join(parts).rstrip())
+        if number == 0:
+            out.append("  ".join("-" * width for width in widths))
+    return out
+
+
+def ratio_lines(rows: list[Row]) -> list[str]:
+    """Remodel against the SQL floor per size; the story's better approach against remodel."""
+    figures = {
+        (row.vendor, row.size, row.approach.key): (row.seconds, row.statements or 0)
+        for row in rows
+        if row.status is None and row.seconds
+    }
+    vendors = list(dict.fromkeys(row.vendor for row in rows))
+    sizes = list(dict.fromkeys(row.size for row in rows))
+    batched = ("remodel", "unbatched"), ("remodel-batched", "batched")
+
+    def ratio(vendor: str, size: Size, top: str, bottom: str) -> str:
+        over, under = figures.get((vendor, size, top)), figures.get((vendor, size, bottom))
+        if over is None or under is None:
+            return "n/a"
+        return f"{over[0] / under[0]:,.2f}x ({over[1]:,} vs {under[1]:,} statements)"
+
+    lines = ["Ratios of wall time, remodel / hand-written SQL:"]
+    for vendor in vendors:
+        for size in sizes:
+            parts = [f"{name} {ratio(vendor, size, key, 'sql')}" for key, name in batched]
+            lines.append(f"  {vendor:<10}  {size.label:>8}  " + "; ".join(parts))
+    target = Size(1_000_000, 10_000)
+    if target in sizes:
+        lines.append("Ratios of wall time at 1M:10k, better approach / ...:")
+    else:
+        target = max(sizes, key=lambda size: (size.servers, size.locations))
+        lines.append(
+            f"Ratios of wall time at {target.label} (1M:10k was not run), better approach / ...:"
+        )
+    for vendor in vendors:
+        parts = [f"remodel {name} {ratio(vendor, target, 'better', key)}" for key, name in batched]
+        parts.append(f"SQL {ratio(vendor, target, 'better', 'sql')}")
+        lines.append(f"  {vendor:<10}  " + "; ".join(parts))
+    return lines
+
+
+# --------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=(__doc__ or "").split("\n\n")[0],
+        epilog="Rows and columns are described in the module docstring.",
+    )
+    parser.add_argument(
+        "--db",
+        type=parse_vendors,
+        default=None,
+        help="comma-separated: postgresql, sqlite, mysql (default: postgresql,sqlite)",
+    )
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=None,
+        help=f"comma-separated SERVERS:LOCATIONS (default: {DEFAULT_SIZES})",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=(
+            f"a smoke run of seconds: sizes {QUICK_SIZES}, batch size 2,500, "
+            "no traced run of the naive loop"
+        ),
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=parse_count,
+        default=None,
+        help="batch_size of the batched remodel row (default 100k; 2,500 with --quick)",
+    )
+    parser.add_argument(
+        "--approaches",
+        type=parse_approaches,
+        default=list(APPROACH_KEYS),
+        help=f"comma-separated rows to run (default: {','.join(APPROACH_KEYS)})",
+    )
+    parser.add_argument(
+        "--naive-max",
+        type=parse_count,
+        default=100_000,
+        help="largest server count the naive loop is run at (default 100k)",
+    )
+    parser.add_argument(
+        "--naive-budget",
+        type=float,
+        default=300.0,
+        help="seconds after which the naive loop is stopped and extrapolated (default 300)",
+    )
+    args = parser.parse_args(argv)
+    if args.db is None:
+        args.db = ["postgresql", "sqlite"]
+    if args.sizes is None:
+        args.sizes = parse_sizes(QUICK_SIZES if args.quick else DEFAULT_SIZES)
+    if args.batch_size is None:
+        args.batch_size = 2_500 if args.quick else 100_000
+    return args
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def server_version(connection: Any) -> str:
+    if connection.vendor == "postgresql":
+        version = connection.pg_version
+        return f"PostgreSQL {version // 10000}.{version % 10000}"
+    if connection.vendor == "mysql":
+        name = "MariaDB" if connection.mysql_is_mariadb else "MySQL"
+        return f"{name} {'.'.join(map(str, connection.mysql_version))}"
+    import sqlite3
+
+    return f"SQLite {sqlite3.sqlite_version}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    sqlite_dir = Path(tempfile.mkdtemp(prefix="remodel-bench-"))
+    try:
+        return run(args, sqlite_dir)
+    finally:
+        shutil.rmtree(sqlite_dir, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, sqlite_dir: Path) -> int:
+    configure_django(args.db, sqlite_dir)
+    import django
+    from django.db import connections
+
+    state = project_state()
+    rows: list[Row] = []
+    notes: list[str] = []
+    versions: list[str] = []
+    failed = False
+    for vendor in args.db:
+        connection = connections[vendor]
+        params = connection.settings_dict
+        try:
+            create_database(vendor, params)
+            connection.ensure_connection()
+        except Exception as exc:
+            failed = True
+            reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            notes.append(f"{vendor}: cannot be used ({reason})")
+            for size in args.sizes:
+                for approach in approaches(args.batch_size, args.approaches):
+                    rows.append(
+                        Row(vendor, size, approach, status="database unavailable (see the note)")
+                    )
+            continue
+        versions.append(server_version(connection))
+        overhead = empty_migration_statements(connection, state)
+        if overhead:
+            notes.append(
+                f"{vendor}: an empty migration runs {overhead} statements (the schema "
+                "editor's own); they are in every row's count"
+            )
+        try:
+            for size in args.sizes:
+                for approach in approaches(args.batch_size, args.approaches):
+                    row = measure(connection, state, size, approach, args, log)
+                    failed = failed or (row.status or "").startswith("failed")
+                    rows.append(row)
+        finally:
+            connection.close()
+            try:
+                drop_database(vendor, params)
+            except Exception as exc:
+                notes.append(f"{vendor}: could not drop {DATABASE_NAME!r} ({exc})")
+
+    print(
+        f"Normalizing Server.location_name into Location + Server.location: "
+        f"Python {platform.python_version()}, Django {django.get_version()}, "
+        f"{', '.join(versions) or 'no database'}, {os.cpu_count()} CPUs"
+    )
+    print()
+    for line in table_lines(rows):
+        print(line)
+    print()
+    footnotes: dict[str, None] = {}  # ordered, without repeats
+    for row in rows:
+        for note in row.notes:
+            if row.status == "not available":
+                footnotes[f"remodel rows not available: {note}"] = None
+            elif note == QUICK_NOTE:
+                footnotes[note] = None
+            else:
+                footnotes[f"{row.vendor} {row.size.label} {row.approach.label}: {note}"] = None
+    if any(not row.rss_reset for row in rows):
+        notes.append(
+            "the peak RSS could not be reset between runs: rss growth shows only new highs"
+        )
+    for note in [*notes, *footnotes]:
+        print(f"note: {note}")
+    if notes or footnotes:
+        print()
+    print(
+        "py peak is tracemalloc's, from a second, traced run; rss growth is ru_maxrss's "
+        "during the timed run; statements are counted by an execute_wrapper."
+    )
+    print()
+    for line in ratio_lines(rows):
+        print(line)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
