@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import CommandParser
 from django.db import DatabaseError, connections
 
@@ -101,7 +103,7 @@ class NormalizeCommand(Subcommand):
     def handle(self, **options: Any) -> None:
         graph = ModelGraph.build()
         plan = self._plan(graph, options)
-        figures = _measure(plan, options["database"])
+        figures = _measure(graph, plan, options["database"])
         if figures.pop("has_nulls", 0) and not plan.nullable:
             plan = _with_nullable(plan)
         if "longest" in figures:
@@ -220,14 +222,10 @@ class NormalizeCommand(Subcommand):
 
 
 def _with_nullable(plan: NormalizePlan) -> NormalizePlan:
-    from dataclasses import replace
-
     return replace(plan, nullable=True)
 
 
 def _single_column_indexes(label: str, field_name: str) -> tuple[str, ...]:
-    from django.apps import apps
-
     model = apps.get_model(label)
     names = []
     for index in model._meta.indexes:
@@ -242,9 +240,8 @@ def _single_column_indexes(label: str, field_name: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _measure(plan: NormalizePlan, using: str) -> dict[str, int]:
+def _measure(graph: ModelGraph, plan: NormalizePlan, using: str) -> dict[str, int]:
     """Counts of the old column when the database can be read; nothing otherwise."""
-    graph = ModelGraph.build()
     try:
         stats = collect_stats(graph, using=using, columns=[(plan.source_model, plan.source_field)])
         column = stats.column(plan.source_model, plan.source_field)

@@ -289,14 +289,4 @@ def longest_value(plan: NormalizePlan, using: str) -> int | None:
     return int(row[0]) if row and row[0] is not None else None
 
 
-def indexes_on(plan_source_model: str, field_name: str) -> list[str]:
-    """Names of the model's indexes that cover ``field_name``: they go with the column."""
-    model = global_apps.get_model(plan_source_model)
-    return [
-        index.name
-        for index in model._meta.indexes
-        if field_name in [f.lstrip("-") for f in index.fields]
-    ]
-
-
 __all__: Sequence[str] = ["NormalizeChanges", "apply", "migration_specs", "prepare"]
