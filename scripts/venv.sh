@@ -19,14 +19,14 @@ ensure_venv() {
         fi
         echo "==> Creating .venv with $("$python" --version)"
         "$python" -m venv "$root/.venv"
-        "$root/.venv/bin/python" -m pip install --quiet --upgrade pip
+        "$root/.venv/bin/python" -m pip install --quiet --upgrade pip || return 1
     fi
     stamp="$root/.venv/.installed${extra:+-$extra}"
     want="$(sha256sum "$root/pyproject.toml" | cut -d' ' -f1)"
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         echo "==> Installing django-remodel${extra:+[$extra]} into .venv"
         "$root/.venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-            -e "$root${extra:+[$extra]}"
+            -e "$root${extra:+[$extra]}" || return 1
         echo "$want" >"$stamp"
     fi
 }
