@@ -670,12 +670,57 @@ def test_migrate_forwards_backwards_and_a_failed_verification() -> None:
 # ---------------------------------------------------------------- crash and resume
 
 
+def foreign_keys_of(model: type[models.Model]) -> list[tuple[str, str, bool]]:
+    """PostgreSQL: (name, definition, validated) of each foreign key of ``model``'s table."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+            [connection.ops.quote_name(model._meta.db_table)],
+        )
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_set_the_constraint_aside_and_validate_it_again() -> None:
+    if VENDOR != "postgresql":
+        pytest.skip("PostgreSQL adds a foreign key back NOT VALID and validates it")
+    servers([f"FLOOR-{number % 4}" for number in range(40)])
+    before = foreign_keys_of(Server)
+    assert len(before) == 1 and before[0][2]
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            run(normalize_servers(batch_size=10, lock_timeout_ms=1000), atomic=False)
+        statements = [query["sql"] for query in queries.captured_queries]
+        assert foreign_keys_of(Server) == before  # same name, definition, validated
+        assert server_pairs() == [(f"FLOOR-{n % 4}", f"FLOOR-{n % 4}") for n in range(40)]
+        drop = next(i for i, sql in enumerate(statements) if "DROP CONSTRAINT" in sql)
+        add = next(i for i, sql in enumerate(statements) if sql.endswith("NOT VALID"))
+        validate = next(i for i, sql in enumerate(statements) if "VALIDATE CONSTRAINT" in sql)
+        fills = [i for i, sql in enumerate(statements) if sql.startswith("UPDATE")]
+        assert len(fills) == 4
+        assert drop < fills[0] and fills[-1] < add < validate
+        assert before[0][0] in statements[validate]
+
+        # Fewer rows than a batch: one pass in one transaction, the constraint left alone.
+        Server.objects.update(location=None)
+        with CaptureQueriesContext(connection) as queries:
+            run(normalize_servers(batch_size=40), atomic=False)
+        assert not any("CONSTRAINT" in query["sql"] for query in queries.captured_queries)
+        assert sum(query["sql"].startswith("UPDATE") for query in queries.captured_queries) == 1
+    finally:
+        Server.objects.all().delete()
+        Location.objects.all().delete()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_batched_backfill_resumes() -> None:
     if VENDOR != "postgresql":
         pytest.skip("the child process reaches the test database on PostgreSQL")
     names = [f"site {number % 37}" for number in range(1_000)]
     devices(names)
+    constraint = foreign_keys_of(Device)
+    assert len(constraint) == 1
     environment = {
         **os.environ,
         "REMODEL_DB": "postgresql",
@@ -713,8 +758,11 @@ def test_a_killed_batched_backfill_resumes() -> None:
     assert child.returncode == -signal.SIGKILL
     filled = Device.objects.exclude(site=None).count()
     assert 4 * 50 <= filled < len(names)
+    assert foreign_keys_of(Device) == []  # set aside while the batches ran
 
     forwards(normalize_devices(batch_size=50))  # runs to the end and verifies
+
+    assert foreign_keys_of(Device) == constraint
 
     assert not Device.objects.filter(site=None).exists()
     assert all(name == looked_up for name, looked_up in device_pairs())

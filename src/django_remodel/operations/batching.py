@@ -201,28 +201,48 @@ def _duration(seconds: float) -> str:
     return f"{hours}:{minute:02d}:{second:02d}" if hours else f"{minute}:{second:02d}"
 
 
+@dataclass(frozen=True)
+class TableSize:
+    """How many rows a batched move walks, and (integer keys) its smallest and largest key."""
+
+    rows: int
+    lowest: Any = None
+    highest: Any = None
+
+
+def table_size(runner: Runner, sql: NormalizeSQL, *, integer_keys: bool) -> TableSize:
+    """One statement: the row count, with the key bounds when the keys are integers."""
+    row = runner.fetch(sql.key_bounds(with_bounds=integer_keys))[0]
+    if not integer_keys or row[1] is None or row[2] is None:
+        return TableSize(int(row[0]))
+    return TableSize(int(row[0]), int(row[1]), int(row[2]))
+
+
+def batches_needed(options: BatchOptions, size: TableSize) -> bool:
+    """Whether the rows are more than one batch holds (else one statement does it)."""
+    return options.batch_size is not None and size.rows > options.batch_size
+
+
 def run_batches(
     runner: Runner,
     sql: NormalizeSQL,
     batch: Callable[[KeyRange], list[Statement]],
     options: BatchOptions,
     *,
+    size: TableSize,
     integer_keys: bool,
     label: str,
 ) -> int:
     """Run ``batch(keys)``'s statements for consecutive primary-key ranges, each range in
     its own transaction; the rows changed. Every batch must be idempotent: after a crash
     the next run starts again from the first range."""
-    size = options.batch_size
-    assert size is not None
-    if runner.collecting:
-        _show_batch(runner, sql, batch, options, integer_keys=integer_keys)
-        return 0
-    ranges = (
-        _integer_ranges(runner, sql, size) if integer_keys else _keyset_ranges(runner, sql, size)
+    assert options.batch_size is not None
+    estimate, walk = (
+        _integer_ranges(size, options.batch_size)
+        if integer_keys
+        else _keyset_ranges(runner, sql, size, options.batch_size)
     )
-    total, estimate, walk = ranges
-    progress = Progress(label, total, estimate)
+    progress = Progress(label, size.rows, estimate)
     changed = 0
     number = 0
     for keys, rows_done, last in walk:
@@ -241,48 +261,48 @@ def run_batches(
 _Walk = Iterator[tuple[KeyRange, int, bool]]
 
 
-def _integer_ranges(runner: Runner, sql: NormalizeSQL, size: int) -> tuple[int, int, _Walk]:
-    """``BETWEEN lo AND hi`` ranges of ``size`` keys from ``MIN`` to ``MAX``."""
-    total, lowest, highest = runner.fetch(sql.key_bounds())[0]
-    total = int(total)
-    if not total or lowest is None or highest is None:
-        return 0, 0, iter(())
-    lowest, highest = int(lowest), int(highest)
+def _integer_ranges(size: TableSize, step: int) -> tuple[int, _Walk]:
+    """``BETWEEN lo AND hi`` ranges of ``step`` keys from the smallest key to the largest."""
+    if not size.rows or size.lowest is None or size.highest is None:
+        return 0, iter(())
+    lowest, highest = size.lowest, size.highest
     span = highest - lowest + 1
-    batches = -(-span // size)
+    batches = -(-span // step)
 
     def walk() -> _Walk:
-        for start in range(lowest, highest + 1, size):
-            end = min(start + size - 1, highest)
-            done = round(total * (end - lowest + 1) / span)
+        for start in range(lowest, highest + 1, step):
+            end = min(start + step - 1, highest)
+            done = round(size.rows * (end - lowest + 1) / span)
             yield KeyRange(start, end), done, end == highest
 
-    return total, batches, walk()
+    return batches, walk()
 
 
-def _keyset_ranges(runner: Runner, sql: NormalizeSQL, size: int) -> tuple[int, int, _Walk]:
-    """Ranges of ``size`` rows for keys that are not integers: each upper bound is the key
-    ``size`` rows past the previous one (``pk > last ORDER BY pk``)."""
-    total = int(runner.fetch(sql.key_bounds(with_bounds=False))[0][0])
+def _keyset_ranges(
+    runner: Runner, sql: NormalizeSQL, size: TableSize, step: int
+) -> tuple[int, _Walk]:
+    """Ranges of ``step`` rows for keys that are not integers: each upper bound is the key
+    ``step`` rows past the previous one (``pk > last ORDER BY pk``)."""
+    total = size.rows
     if not total:
-        return 0, 0, iter(())
+        return 0, iter(())
 
     def walk() -> _Walk:
         after: Any = None
         done = 0
         while True:
-            found = runner.fetch(sql.next_upper(after, size))
+            found = runner.fetch(sql.next_upper(after, step))
             upper = found[0][0] if found else None
-            done = done + size if upper is not None else total
+            done = done + step if upper is not None else total
             yield KeyRange(after, upper, lower_inclusive=False), done, upper is None
             if upper is None:
                 return
             after = upper
 
-    return total, -(-total // size), walk()
+    return -(-total // step), walk()
 
 
-def _show_batch(
+def show_batches(
     runner: Runner,
     sql: NormalizeSQL,
     batch: Callable[[KeyRange], list[Statement]],
@@ -293,17 +313,20 @@ def _show_batch(
     """The statements of one batch, for ``sqlmigrate``, with the loop around them in words."""
     size = options.batch_size
     assert size is not None
+    runner.show(sql.key_bounds(with_bounds=integer_keys))
+    runner.comment(
+        f"With {size:,} rows or fewer, the statements below run once, on every row, in one "
+        "transaction."
+    )
     if integer_keys:
-        runner.show(sql.key_bounds())
         keys = KeyRange(Placeholder(":lo"), Placeholder(":hi"))
         runner.comment(
-            f"Then, for :lo from MIN to MAX in steps of {size:,} (:hi = :lo + {size - 1:,}), "
+            f"With more, for :lo from MIN to MAX in steps of {size:,} (:hi = :lo + {size - 1:,}), "
             "each range in its own transaction:"
         )
     else:
-        runner.show(sql.key_bounds(with_bounds=False))
         runner.comment(
-            f"Then, for ranges of {size:,} rows in primary-key order, each in its own "
+            f"With more, for ranges of {size:,} rows in primary-key order, each in its own "
             "transaction (:after is the previous range's :upper; the first range has "
             "no lower bound, the last no upper bound):"
         )

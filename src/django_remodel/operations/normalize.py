@@ -12,14 +12,18 @@ of the missing distinct values, one join ``UPDATE`` (or one per batch), one
 verifying ``SELECT``; on MySQL/MariaDB with a unique target column, one more
 statement first, counting values its collation would store as one.
 
-Transactions: without ``batch_size`` everything, the verification included,
-runs in one transaction (the migration's, or one of its own where the
-backend runs migrations outside one, as MySQL does), so a failed check rolls
-the move back. With ``batch_size`` each range of rows commits on its own; the
-migration must then be ``atomic = False``, and a run that stopped half-way
-(killed, or failing its check) is resumed by running it again: every
-statement only touches rows whose foreign key is still NULL, and only
-inserts values the lookup table lacks.
+Transactions: without ``batch_size``, or when the table holds no more rows
+than one batch, everything, the verification included, runs in one
+transaction (the migration's, or one of its own where the migration is not
+atomic or the backend runs migrations outside one, as MySQL does), so a failed
+check rolls the move back. Above ``batch_size`` rows each range of rows
+commits on its own; the migration must then be ``atomic = False``, and a run
+that stopped half-way (killed, or failing its check) is resumed by running it
+again: every statement only touches rows whose foreign key is still NULL, and
+only inserts values the lookup table lacks. On PostgreSQL the foreign key's
+constraint is dropped while the batches run and added back ``NOT VALID``, then
+validated: one check of every row at the end instead of one per row at each
+commit, and no lock that stops reads or writes while it runs.
 
 ``lock_timeout_ms`` bounds lock waits: PostgreSQL's ``lock_timeout`` for each
 transaction (for the rest of the migration's transaction when unbatched),
@@ -30,6 +34,8 @@ MySQL's ``innodb_lock_wait_timeout`` for the session while the operation runs
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,8 +56,11 @@ from django_remodel.errors import (
 from django_remodel.operations.batching import (
     BatchOptions,
     Runner,
+    batches_needed,
     progress_logger,
     run_batches,
+    show_batches,
+    table_size,
 )
 from django_remodel.sql import ColumnMove, InsertValue, KeyRange, NormalizeSQL, normalize_sql
 from django_remodel.sql.base import ALL_ROWS, Statement
@@ -291,15 +300,19 @@ def _restore(
         return [sql.restore(keys, clear=clear)]
 
     label = f"{resolved.label} (restoring from {resolved.fk.name})"
+    integer_keys = resolved.integer_keys
     with runner.session_lock_timeout(sql, options.lock_timeout_ms):
+        if runner.collecting and options.batch_size is not None:
+            show_batches(runner, sql, statements, options, integer_keys=integer_keys)
+            if clear:
+                runner.execute(sql.clear())
+            return 0
+        size = None
         if options.batch_size is not None:
+            size = table_size(runner, sql, integer_keys=integer_keys)
+        if size is not None and batches_needed(options, size):
             changed = run_batches(
-                runner,
-                sql,
-                statements,
-                options,
-                integer_keys=resolved.integer_keys,
-                label=label,
+                runner, sql, statements, options, size=size, integer_keys=integer_keys, label=label
             )
             if clear:
                 with runner.transaction():
@@ -317,6 +330,58 @@ def _restore(
         if not runner.collecting:
             _unbatched(label, started, changed)
         return changed
+
+
+@contextmanager
+def _foreign_key_set_aside(
+    runner: Runner,
+    schema_editor: BaseDatabaseSchemaEditor,
+    sql: NormalizeSQL,
+    resolved: _Resolved,
+    options: BatchOptions,
+) -> Iterator[None]:
+    """Drop the foreign key's constraint while batches fill it, then add it back without
+    a long lock (where the backend can: PostgreSQL's ``NOT VALID`` and ``VALIDATE``).
+
+    A deferred constraint checks every changed row again at each commit; one
+    ``VALIDATE`` afterwards checks them all in one join, holding a lock that
+    lets reads and writes go on. A run that stopped half-way finds the
+    constraint gone and adds it back when it finishes. Inside a transaction
+    that is already open, where nothing commits before the end, the
+    constraint stays.
+    """
+    fk = resolved.fk
+    if (
+        not sql.revalidates_foreign_keys
+        or not getattr(fk, "db_constraint", True)
+        or runner.connection.in_atomic_block
+    ):
+        yield
+        return
+    model = resolved.source
+    # The schema editor's own statement and name, as migrate gives a new database.
+    editor: Any = schema_editor
+    create = editor._create_fk_sql(model, fk, "_fk_%(to_table)s_%(to_column)s")
+    name = str(create.parts["name"])
+    if runner.collecting:
+        runner.comment(f"The constraint of {resolved.fk_label} is set aside while the batches run:")
+        existing = [name]
+    else:
+        found = editor._constraint_names(model, [fk.column], foreign_key=True)
+        existing = [schema_editor.quote_name(constraint) for constraint in found]
+    with runner.transaction():
+        if options.lock_timeout_ms is not None:
+            runner.execute_all(sql.transaction_lock_timeout(options.lock_timeout_ms))
+        for constraint in existing:
+            runner.execute(sql.drop_foreign_key(constraint))
+    yield
+    runner.comment(f"The constraint of {resolved.fk_label} is added back, then validated:")
+    with runner.transaction():
+        if options.lock_timeout_ms is not None:
+            runner.execute_all(sql.transaction_lock_timeout(options.lock_timeout_ms))
+        runner.execute(sql.add_foreign_key_unvalidated(str(create)))
+    with runner.transaction():
+        runner.execute(sql.validate_foreign_key(name))
 
 
 class NormalizeColumn(Operation):
@@ -433,34 +498,56 @@ class NormalizeColumn(Operation):
         resolved, sql = prepared
         runner = Runner(schema_editor)
         options = self.options
-        label = f"{resolved.label} -> {resolved.fk.name}"
+        integer_keys = resolved.integer_keys
         with runner.session_lock_timeout(sql, options.lock_timeout_ms):
-            if options.batch_size is None:
-                started = time.monotonic()
-                with runner.transaction():
-                    if options.lock_timeout_ms is not None:
-                        runner.execute_all(sql.transaction_lock_timeout(options.lock_timeout_ms))
-                    self._check_clashes(runner, sql, resolved)
-                    runner.execute(sql.insert_missing())
-                    changed = runner.execute(sql.fill())
-                    self._verify(runner, sql, resolved)
-                if not runner.collecting:
-                    _unbatched(label, started, changed)
+            if runner.collecting and options.batch_size is not None:
+                self._check_clashes(runner, sql, resolved)
+                runner.execute(sql.insert_missing())
+                with _foreign_key_set_aside(runner, schema_editor, sql, resolved, options):
+                    show_batches(
+                        runner,
+                        sql,
+                        lambda keys: [sql.fill(keys)],
+                        options,
+                        integer_keys=integer_keys,
+                    )
+                self._verify(runner, sql, resolved)
+                return
+            size = None
+            if options.batch_size is not None:
+                size = table_size(runner, sql, integer_keys=integer_keys)
+            if size is None or not batches_needed(options, size):
+                self._fill_at_once(runner, sql, resolved)
                 return
             self._check_clashes(runner, sql, resolved)
             with runner.transaction():
                 if options.lock_timeout_ms is not None:
                     runner.execute_all(sql.transaction_lock_timeout(options.lock_timeout_ms))
                 runner.execute(sql.insert_missing())
-            run_batches(
-                runner,
-                sql,
-                lambda keys: [sql.fill(keys)],
-                options,
-                integer_keys=resolved.integer_keys,
-                label=label,
-            )
+            with _foreign_key_set_aside(runner, schema_editor, sql, resolved, options):
+                run_batches(
+                    runner,
+                    sql,
+                    lambda keys: [sql.fill(keys)],
+                    options,
+                    size=size,
+                    integer_keys=integer_keys,
+                    label=f"{resolved.label} -> {resolved.fk.name}",
+                )
             self._verify(runner, sql, resolved)
+
+    def _fill_at_once(self, runner: Runner, sql: NormalizeSQL, resolved: _Resolved) -> None:
+        """Insert, fill and verify in one transaction, which a failed check rolls back."""
+        started = time.monotonic()
+        with runner.transaction():
+            if self.options.lock_timeout_ms is not None:
+                runner.execute_all(sql.transaction_lock_timeout(self.options.lock_timeout_ms))
+            self._check_clashes(runner, sql, resolved)
+            runner.execute(sql.insert_missing())
+            changed = runner.execute(sql.fill())
+            self._verify(runner, sql, resolved)
+        if not runner.collecting:
+            _unbatched(f"{resolved.label} -> {resolved.fk.name}", started, changed)
 
     def database_backwards(
         self,

@@ -82,6 +82,9 @@ class NormalizeSQL:
     """Statements for one :class:`ColumnMove` on one vendor; subclasses fill in the joins."""
 
     vendor: ClassVar[str]
+    revalidates_foreign_keys: ClassVar[bool] = False
+    """Whether a foreign key constraint can be added back without checking every row under a
+    lock (``drop_foreign_key`` / ``add_foreign_key_unvalidated`` / ``validate_foreign_key``)."""
 
     def __init__(self, connection: BaseDatabaseWrapper, move: ColumnMove) -> None:
         self.connection = connection
@@ -295,6 +298,20 @@ class NormalizeSQL:
         if self.move.source_pk is None:
             raise ValueError("batches need a single-column primary key")
         return self.move.source_pk
+
+    # -- Foreign key constraints ---------------------------------------------------
+
+    def drop_foreign_key(self, quoted_name: str) -> Statement:
+        table = self.table(self.move.source_table)
+        return Statement(f"ALTER TABLE {table} DROP CONSTRAINT {quoted_name}")
+
+    def add_foreign_key_unvalidated(self, create_sql: str) -> Statement:
+        """``create_sql`` (the schema editor's ``ADD CONSTRAINT``), not checking existing rows."""
+        raise NotImplementedError
+
+    def validate_foreign_key(self, quoted_name: str) -> Statement:
+        """Check the existing rows against a constraint added unvalidated."""
+        raise NotImplementedError
 
     # -- Lock timeouts -------------------------------------------------------------
 

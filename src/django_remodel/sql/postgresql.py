@@ -17,6 +17,7 @@ class PostgreSQLNormalizeSQL(NormalizeSQL):
     """The data moves on PostgreSQL."""
 
     vendor = "postgresql"
+    revalidates_foreign_keys = True
 
     def exact(self, expression: str) -> str:
         # Deterministic collations compare exactly already; "C" also sets
@@ -55,3 +56,10 @@ class PostgreSQLNormalizeSQL(NormalizeSQL):
     def transaction_lock_timeout(self, milliseconds: int) -> list[Statement]:
         # SET LOCAL lock_timeout, in the form that takes a parameter.
         return [Statement("SELECT set_config('lock_timeout', %s, true)", (f"{milliseconds}ms",))]
+
+    def add_foreign_key_unvalidated(self, create_sql: str) -> Statement:
+        return Statement(f"{create_sql} NOT VALID")
+
+    def validate_foreign_key(self, quoted_name: str) -> Statement:
+        table = self.table(self.move.source_table)
+        return Statement(f"ALTER TABLE {table} VALIDATE CONSTRAINT {quoted_name}")
