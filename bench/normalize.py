@@ -1,7 +1,8 @@
 """Filling the foreign key of a normalized column, four ways, measured.
 
-The scenario: a ``Server`` table whose ``location_name`` (a short string,
-indexed, as in the example project) repeats a few thousand values is
+The scenario is the story's: a ``Server`` table whose ``location_name`` (a
+short string, not indexed, as in the story's model; ``--indexed`` adds an
+index, as the example project has) repeats a few thousand values is
 normalized into a ``Location`` table (``name`` unique) and a nullable
 ``Server.location`` foreign key. The schema step (create ``Location``, add the
 column) is done before the clock starts; what is measured is the data step
@@ -15,15 +16,19 @@ Rows (approaches):
 
 - ``naive loop``: for every server, ``Location.objects.get_or_create(name=...)``
   and ``server.save()`` in a ``RunPython``; two or three statements a server.
-  Run at up to ``--naive-max`` servers (100k) and skipped above. A run that
-  passes ``--naive-budget`` seconds is stopped (rolled back) and its time and
-  statements are extrapolated from the servers it did (``~`` in the row).
+  Run at up to ``--naive-max`` servers (100k) and skipped above.
 - ``better approach``: ``values_list("location_name").distinct()``, then per
   name one ``create()`` and one ``filter(location_name=name).update(...)``, in
-  a ``RunPython``; one plus two statements a location.
+  a ``RunPython``; one plus two statements a location. Without an index each
+  ``update()`` reads the whole table.
+
+  A loop that passes ``--budget`` seconds is stopped (rolled back) and its
+  time and statements are extrapolated from the servers (naive) or locations
+  (better) it did (``~`` in the row).
 - ``remodel``: ``django_remodel.operations.NormalizeColumn``, unbatched in an
-  atomic migration, and with ``batch_size`` (``--batch-size``) in a
-  non-atomic one, so that each batch can commit on its own.
+  atomic migration, and with ``batch_size`` (``--batch-size``, one row per
+  size given) in a non-atomic one, so that each batch can commit on its own
+  (a table of no more rows than ``batch_size`` is moved in one pass).
 - ``hand-written SQL``: one ``INSERT ... SELECT DISTINCT`` and one ``UPDATE``
   joined on the name (``UPDATE ... FROM`` on PostgreSQL and SQLite,
   ``UPDATE ... JOIN`` on MariaDB/MySQL): the floor.
@@ -43,6 +48,7 @@ Run from the repository root, ``PYTHONPATH`` unset::
 
     .venv/bin/python bench/normalize.py                     # PostgreSQL and SQLite, four sizes
     .venv/bin/python bench/normalize.py --db sqlite --sizes 100k:1k,1M:10k
+    .venv/bin/python bench/normalize.py --approaches remodel --batch-size 10k,50k,100k
     .venv/bin/python bench/normalize.py --db mysql          # MariaDB/MySQL, optional
     .venv/bin/python bench/normalize.py --quick --db sqlite # a smoke run of seconds
 
@@ -131,6 +137,10 @@ def parse_count(text: str) -> int:
     if number < 1 or number != int(number):
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole count")
     return int(number)
+
+
+def parse_counts(text: str) -> list[int]:
+    return [parse_count(item) for item in text.split(",") if item.strip()]
 
 
 def parse_sizes(text: str) -> list[Size]:
@@ -276,8 +286,9 @@ def drop_database(vendor: str, params: dict[str, Any]) -> None:
 # ------------------------------------------------------------------ models
 
 
-def project_state() -> Any:
-    """Models after the schema step: ``Location`` exists, ``Server.location`` is nullable."""
+def project_state(*, indexed: bool = False) -> Any:
+    """Models after the schema step: ``Location`` exists, ``Server.location`` is nullable;
+    ``location_name`` indexed when ``indexed``."""
     from django.db import models
     from django.db.migrations.state import ModelState, ProjectState
 
@@ -298,7 +309,7 @@ def project_state() -> Any:
             "Server",
             [
                 ("id", models.BigAutoField(primary_key=True)),
-                ("location_name", models.CharField(max_length=16, db_index=True)),
+                ("location_name", models.CharField(max_length=16, db_index=indexed)),
                 (
                     "location",
                     models.ForeignKey(f"{APP}.location", models.CASCADE, null=True, blank=True),
@@ -466,7 +477,7 @@ def naive_operations(budget: Budget) -> list[Any]:
     return [migrations.RunPython(fill, migrations.RunPython.noop)]
 
 
-def better_operations() -> list[Any]:
+def better_operations(budget: Budget) -> list[Any]:
     from django.db import migrations
 
     def fill(apps: Any, schema_editor: Any) -> None:
@@ -477,6 +488,7 @@ def better_operations() -> list[Any]:
         for name in names.distinct():
             location_fk = location_model.objects.using(db).create(name=name)
             server_model.objects.using(db).filter(location_name=name).update(location=location_fk)
+            budget.tick()
 
     return [migrations.RunPython(fill, migrations.RunPython.noop)]
 
@@ -565,16 +577,19 @@ def parse_approaches(text: str) -> list[str]:
     return keys
 
 
-def approaches(batch_size: int, selected: list[str]) -> list[Approach]:
+def approaches(batch_sizes: list[int], selected: list[str]) -> list[Approach]:
     every = [
         Approach("naive", "naive loop (get_or_create + save)"),
         Approach("better", "better approach (distinct, create + update)"),
         Approach("remodel", "remodel NormalizeColumn, unbatched"),
-        Approach(
-            "remodel-batched",
-            f"remodel NormalizeColumn, batch_size={batch_size:,}",
-            atomic=False,
-            batch_size=batch_size,
+        *(
+            Approach(
+                f"remodel-batched-{batch_size}",
+                f"remodel NormalizeColumn, batch_size={batch_size:,}",
+                atomic=False,
+                batch_size=batch_size,
+            )
+            for batch_size in batch_sizes
         ),
         Approach("sql", "hand-written SQL (INSERT SELECT + UPDATE join)"),
     ]
@@ -669,7 +684,8 @@ def run_once(
         assert budget is not None
         operations = naive_operations(budget)
     elif approach.key == "better":
-        operations = better_operations()
+        assert budget is not None
+        operations = better_operations(budget)
     elif approach.key == "sql":
         operations = sql_operations(connection, state)
     else:
@@ -745,7 +761,8 @@ def measure(
             row.notes.append(f"django_remodel.operations.NormalizeColumn: {reason}")
             return row
 
-    budget = Budget(seconds=options.naive_budget, total=size.servers)
+    units = size.locations if approach.key == "better" else size.servers
+    budget = Budget(seconds=options.budget, total=units)
     try:
         timed = run_once(connection, state, size, approach, traced=False, budget=budget)
         if timed.stopped_after is None:
@@ -756,7 +773,7 @@ def measure(
         if approach.key == "naive" and options.quick:
             row.notes.append(QUICK_NOTE)
         else:
-            traced_budget = Budget(rows=timed.stopped_after, total=size.servers)
+            traced_budget = Budget(rows=timed.stopped_after, total=units)
             traced = run_once(connection, state, size, approach, traced=True, budget=traced_budget)
     except Exception as exc:
         traceback.print_exc(file=sys.stderr)
@@ -772,9 +789,10 @@ def measure(
         done = timed.stopped_after
         row.seconds, row.statements = timed.extrapolated
         row.extrapolated_from = done
+        what = "locations" if approach.key == "better" else "servers"
         row.notes.append(
-            f"stopped after the --naive-budget of {options.naive_budget:g} s and rolled back "
-            f"at {done:,} of {size.servers:,} servers; time and statements extrapolated at "
+            f"stopped after the --budget of {options.budget:g} s and rolled back "
+            f"at {done:,} of {units:,} {what}; time and statements extrapolated at "
             "the rate of its later half, memory is the partial run's"
         )
     log(
@@ -848,7 +866,11 @@ def ratio_lines(rows: list[Row]) -> list[str]:
     }
     vendors = list(dict.fromkeys(row.vendor for row in rows))
     sizes = list(dict.fromkeys(row.size for row in rows))
-    batched = ("remodel", "unbatched"), ("remodel-batched", "batched")
+    batched = [("remodel", "unbatched")] + [
+        (approach.key, f"batch_size={approach.batch_size:,}")
+        for approach in dict.fromkeys(row.approach for row in rows)
+        if approach.batch_size is not None
+    ]
 
     def ratio(vendor: str, size: Size, top: str, bottom: str) -> str:
         over, under = figures.get((vendor, size, top)), figures.get((vendor, size, bottom))
@@ -906,9 +928,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--batch-size",
-        type=parse_count,
+        type=parse_counts,
         default=None,
-        help="batch_size of the batched remodel row (default 100k; 2,500 with --quick)",
+        help=(
+            "comma-separated batch_size of the batched remodel rows, one row each "
+            "(default 50k; 2,500 with --quick)"
+        ),
+    )
+    parser.add_argument(
+        "--indexed",
+        action="store_true",
+        help="index Server.location_name (the story's model has no index; the example has one)",
     )
     parser.add_argument(
         "--approaches",
@@ -923,10 +953,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="largest server count the naive loop is run at (default 100k)",
     )
     parser.add_argument(
+        "--budget",
         "--naive-budget",
         type=float,
         default=300.0,
-        help="seconds after which the naive loop is stopped and extrapolated (default 300)",
+        help=(
+            "seconds after which the naive loop or the better approach is stopped and "
+            "extrapolated (default 300)"
+        ),
     )
     args = parser.parse_args(argv)
     if args.db is None:
@@ -934,7 +968,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.sizes is None:
         args.sizes = parse_sizes(QUICK_SIZES if args.quick else DEFAULT_SIZES)
     if args.batch_size is None:
-        args.batch_size = 2_500 if args.quick else 100_000
+        args.batch_size = [2_500 if args.quick else 50_000]
     return args
 
 
@@ -968,7 +1002,7 @@ def run(args: argparse.Namespace, sqlite_dir: Path) -> int:
     import django
     from django.db import connections
 
-    state = project_state()
+    state = project_state(indexed=args.indexed)
     rows: list[Row] = []
     notes: list[str] = []
     versions: list[str] = []
@@ -1010,7 +1044,8 @@ def run(args: argparse.Namespace, sqlite_dir: Path) -> int:
                 notes.append(f"{vendor}: could not drop {DATABASE_NAME!r} ({exc})")
 
     print(
-        f"Normalizing Server.location_name into Location + Server.location: "
+        f"Normalizing Server.location_name"
+        f"{' (indexed)' if args.indexed else ''} into Location + Server.location: "
         f"Python {platform.python_version()}, Django {django.get_version()}, "
         f"{', '.join(versions) or 'no database'}, {os.cpu_count()} CPUs"
     )
