@@ -23,3 +23,27 @@ def unreachable_alias(tmp_path: Path) -> Iterator[str]:
         with suppress(AttributeError):  # it was never connected in this thread
             del connections["unreachable"]
         del connections.settings["unreachable"]
+
+
+def require_servers(*vendors: str) -> None:
+    """Skip unless the PostgreSQL/MariaDB servers of ``vendors`` answer; under ``CI=true`` a
+    server that does not answer fails the test instead."""
+    import os
+    import socket
+
+    addresses = {
+        "postgresql": (os.environ.get("PGHOST", "127.0.0.1"), os.environ.get("PGPORT", "5432")),
+        "mysql": (
+            os.environ.get("MYSQL_HOST", "127.0.0.1"),
+            os.environ.get("MYSQL_TCP_PORT", "3306"),
+        ),
+    }
+    for vendor in vendors:
+        host, port = addresses[vendor]
+        try:
+            socket.create_connection((host, int(port)), timeout=2).close()
+        except OSError:
+            message = f"the {vendor} server at {host}:{port} does not answer"
+            if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+                pytest.fail(message)
+            pytest.skip(message)

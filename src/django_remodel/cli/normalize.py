@@ -7,13 +7,14 @@ from typing import Any
 
 from django.apps import apps
 from django.core.management.base import CommandParser
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connections, router
 
 from django_remodel import writer
 from django_remodel.cli.base import Subcommand
 from django_remodel.errors import RemodelError
 from django_remodel.graph import ModelGraph
 from django_remodel.plans.normalize import (
+    DEFAULT_BATCH_SIZE,
     ON_DELETE_CHOICES,
     NormalizeError,
     NormalizePlan,
@@ -78,18 +79,25 @@ class NormalizeCommand(Subcommand):
         parser.add_argument(
             "--batch-size",
             type=int,
+            default=DEFAULT_BATCH_SIZE,
             metavar="ROWS",
-            help="Fill the key in primary-key ranges of this many rows, one transaction "
-            "each (a non-atomic, resumable migration).",
+            help=f"When the table holds more rows than this (default {DEFAULT_BATCH_SIZE:,}), "
+            "fill the key in primary-key ranges of this many rows, each its own transaction "
+            "(the migration is not atomic, and resumes where it stopped); 0 fills every row "
+            "in one statement, in one transaction.",
         )
         parser.add_argument(
             "--lock-timeout",
             type=int,
             metavar="MS",
-            help="Per batch lock timeout on PostgreSQL and MySQL.",
+            help="Give up a batch that waits longer than this for a lock (PostgreSQL, MySQL).",
         )
         parser.add_argument(
-            "--pause", type=float, default=0.0, metavar="SECONDS", help="Sleep between batches."
+            "--pause",
+            type=float,
+            default=0.0,
+            metavar="SECONDS",
+            help="Sleep between batches, so replicas keep up.",
         )
         parser.add_argument("--shim", action="store_true", help="Keep a read-only old name.")
         parser.add_argument("--name", help="Name the migrations <name>_expand, ...")
@@ -191,7 +199,11 @@ class NormalizeCommand(Subcommand):
         )
         self.stdout.write(f"  values: {plan.cleaning()}")
         if plan.batch_size:
-            self.stdout.write(f"  backfill in batches of {plan.batch_size:,} rows")
+            self.stdout.write(
+                f"  backfill in batches of {plan.batch_size:,} rows when there are more"
+            )
+        else:
+            self.stdout.write("  backfill in one statement, in one transaction")
         for key, value in figures.items():
             self.stdout.write(f"  {key.replace('_', ' ')}: {value:,}")
         verb = "Would write" if dry_run else "Writing"
@@ -215,10 +227,41 @@ class NormalizeCommand(Subcommand):
             for migration in changes.migrations:
                 self.stdout.write(self.style.MIGRATE_HEADING(f"{migration.name}.py:"))
                 self.stdout.write(migration.text)
-            vendor = connections[self._database].vendor
-            for name, statements in writer.collect_sql(changes.migrations, using=self._database):
-                self.stdout.write(self.style.MIGRATE_HEADING(f"SQL of {name} on {vendor}:"))
-                self.stdout.write("\n".join(statements))
+            for alias in _sql_databases(self._database, plan.source_app):
+                self._show_sql(changes, alias)
+
+    def _show_sql(self, changes: normalize.NormalizeChanges, alias: str) -> None:
+        vendor = connections[alias].vendor
+        where = vendor if alias == "default" else f"{vendor} (database {alias!r})"
+        try:
+            collected = writer.collect_sql(changes.migrations, using=alias)
+        except DatabaseError as error:
+            connections[alias].close()
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+            self.stdout.write(
+                self.style.WARNING(
+                    f"No SQL for {where}: asking its database failed ({reason}). Some "
+                    "statements are written from the tables of a database migrated up to "
+                    "the migration before these."
+                )
+            )
+            return
+        for name, statements in collected:
+            self.stdout.write(self.style.MIGRATE_HEADING(f"SQL of {name} on {where}:"))
+            self.stdout.write("\n".join(statements))
+
+
+def _sql_databases(first: str, app_label: str) -> list[str]:
+    """``first``, then one more configured database of each other backend the app migrates
+    on: the SQL differs per backend, so a dry run shows each one the project uses."""
+    chosen = [first]
+    vendors = {connections[first].vendor}
+    for alias in connections:
+        vendor = connections[alias].vendor
+        if vendor not in vendors and router.allow_migrate(alias, app_label):
+            chosen.append(alias)
+            vendors.add(vendor)
+    return chosen
 
 
 def _with_nullable(plan: NormalizePlan) -> NormalizePlan:

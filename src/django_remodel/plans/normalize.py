@@ -22,6 +22,12 @@ from django_remodel import toml
 from django_remodel.errors import RemodelError, UnknownFieldError
 from django_remodel.graph import FieldNode, ModelGraph, ModelKind, ModelNode
 
+DEFAULT_BATCH_SIZE = 50_000
+"""Rows above which the backfill runs in key ranges, and the rows of each range.
+
+Chosen from ``bench/normalize.py`` at 1M rows: on PostgreSQL and SQLite the
+whole move takes about as long in ranges of 25k-100k rows as in one pass,
+and one range of 50k holds its row locks well under a second."""
 ON_DELETE_CHOICES = ("PROTECT", "CASCADE", "SET_NULL", "RESTRICT", "DO_NOTHING")
 _TEXT_TYPES = frozenset({"CharField", "SlugField", "EmailField", "URLField", "TextField"})
 _INTEGER_KEYS = frozenset(
@@ -63,7 +69,9 @@ class NormalizePlan:
     strip: bool = False
     casefold: bool = False
     empty_as_null: bool = False
-    batch_size: int | None = None
+    batch_size: int = DEFAULT_BATCH_SIZE
+    """Above this many rows the backfill commits in key ranges of this many rows;
+    0: every row in one statement, in one transaction."""
     lock_timeout_ms: int | None = None
     pause: float = 0.0
     shim: bool = False
@@ -147,6 +155,13 @@ def build_plan(graph: ModelGraph, source: str, into: str, **options: Any) -> Nor
         drop_indexes=tuple(options.pop("drop_indexes", ())),
         **{k: v for k, v in options.items() if v is not None},
     )
+    if isinstance(plan.batch_size, bool) or not isinstance(plan.batch_size, int):
+        raise NormalizeError(f"batch_size {plan.batch_size!r} is not a number of rows.")
+    if plan.batch_size < 0:
+        raise NormalizeError(
+            f"--batch-size {plan.batch_size} is negative; give a number of rows, or 0 to "
+            "move every row in one statement."
+        )
     if plan.on_delete not in ON_DELETE_CHOICES:
         raise NormalizeError(
             f"--on-delete {plan.on_delete!r} is not one of {', '.join(ON_DELETE_CHOICES)}."

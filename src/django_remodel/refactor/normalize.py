@@ -157,7 +157,7 @@ def migration_specs(plan: NormalizePlan) -> list[writer.MigrationSpec]:
         strip=plan.strip,
         casefold=plan.casefold,
         empty_as_null=plan.empty_as_null,
-        batch_size=plan.batch_size,
+        batch_size=plan.batch_size or None,
         lock_timeout_ms=plan.lock_timeout_ms,
         pause=plan.pause,
     )
@@ -189,7 +189,7 @@ def migration_specs(plan: NormalizePlan) -> list[writer.MigrationSpec]:
 
     return [
         writer.MigrationSpec(expand, named("expand"), extra_dependencies=target_dependency),
-        writer.MigrationSpec([backfill], named("backfill"), atomic=plan.batch_size is None),
+        writer.MigrationSpec([backfill], named("backfill"), atomic=not plan.batch_size),
         writer.MigrationSpec(
             contract,
             named("contract") or f"remove_{source_name.lower()}_{plan.source_field}",
