@@ -117,3 +117,32 @@ def test_normalize_the_example(project, options):
 
     manage(project, "migrate", "server", "0010", "--verbosity", "0")
     assert rows(project, "SELECT id, location_name FROM server_server ORDER BY id") == before
+
+
+SHIM_CHECK = """
+from server.models import Server
+servers = list(Server.objects.select_related("location").order_by("id"))
+same = all(server.location_name == server.location.name for server in servers)
+try:
+    servers[0].location_name = "elsewhere"
+    writable = True
+except AttributeError:
+    writable = False
+print(len(servers), same, writable)
+"""
+
+
+def test_shim_keeps_the_old_name_readable(project):
+    manage(project, "migrate", "--verbosity", "0")
+    manage(project, "seed_clinic", "--scale", "0.01", "--seed", "3")
+    manage(
+        project,
+        *("remodel", "normalize", "server.Server.location_name"),
+        *("--into", "server.Location.name", "--shim"),
+    )
+    models_py = (project[0] / "server" / "models.py").read_text()
+    assert "    @property\n    def location_name(self)" in models_py
+    manage(project, "migrate", "--verbosity", "0")
+    assert "No changes detected" in manage(project, "makemigrations", "--check", "--dry-run")
+    out = manage(project, "shell", "-c", SHIM_CHECK)
+    assert out.strip().splitlines()[-1].split() == ["300", "True", "False"]
