@@ -12,5 +12,7 @@ class RemodelConfig(AppConfig):
 
     def ready(self) -> None:
         from django_remodel.checks import check_model_registry
+        from django_remodel.lint.system_check import check_migration_leaves
 
         checks.register(check_model_registry, checks.Tags.models)
+        checks.register(check_migration_leaves)

@@ -3,6 +3,8 @@
 - ``remodel.W001``: a model is not in the model registry.
 - ``remodel.W002``: a model not in the registry stores the same thing as registered ones.
 - ``remodel.E001``: the registry file cannot be read.
+- ``remodel.W010``: an app has more than one leaf migration
+  (``django_remodel.lint.system_check``; it runs whatever the registry).
 
 Both run only when the registry file exists. Silence them for one model with
 ``REMODEL_REGISTRY_SILENCED = ["app.Model"]``, or for all with Django's

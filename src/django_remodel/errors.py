@@ -54,3 +54,11 @@ class ValueClashError(RemodelError):
 
 class BackfillVerificationError(RemodelError):
     """A data move whose result did not check out: rows left unfilled or pointing wrong."""
+
+
+class UnknownAppError(RemodelError):
+    """An app label that names no installed app, or one without migrations."""
+
+
+class MigrationHistoryError(RemodelError):
+    """A migration history that cannot be read, or changed as asked."""

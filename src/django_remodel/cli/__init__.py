@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from django_remodel.cli.audit import AuditCommand
 from django_remodel.cli.base import Subcommand
+from django_remodel.cli.lint import LintCommand
 from django_remodel.cli.normalize import NormalizeCommand
 from django_remodel.cli.registry import RegistryCommand
 from django_remodel.cli.schemadiff import SchemadiffCommand
 
 SUBCOMMANDS: tuple[type[Subcommand], ...] = (
     AuditCommand,
+    LintCommand,
     NormalizeCommand,
     RegistryCommand,
     SchemadiffCommand,
