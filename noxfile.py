@@ -21,7 +21,7 @@ import nox
 nox.options.default_venv_backend = "venv"
 nox.options.download_python = "never"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["lint", "mypy", "tests"]
+nox.options.sessions = ["lint", "mypy", "tests", "django_suite"]
 
 ROOT = Path(__file__).parent
 JUNIT_DIR = ROOT / ".nox" / "junit"
@@ -133,3 +133,15 @@ def _tests(session: nox.Session, series: str) -> None:
 def tests(session: nox.Session, django: str) -> None:
     """The test suite for one Django series, on every reachable database."""
     _tests(session, django)
+
+
+@nox.session
+@nox.parametrize(
+    ("python", "django"),
+    [(python_for(series) or DJANGO_SERIES[series][0], series) for series in DJANGO_SERIES],
+    ids=list(DJANGO_SERIES),
+)
+def django_suite(session: nox.Session, django: str) -> None:
+    """Django's own migration tests, run with RemodelAutodetector (scripts/django-suite)."""
+    session.install("-e", ".", f"Django~={django}.0")
+    session.run("python", "scripts/django-suite", *session.posargs)

@@ -1,4 +1,5 @@
-"""Migration operations that move data inside the database, set-based and reversible.
+"""Migration operations that move data inside the database, set-based and reversible,
+and the state-only ``SetModelBases``.
 
 Import them from here: ``django_remodel.operations.NormalizeColumn``. That is
 also the path ``MigrationWriter`` writes into migration files, because each
@@ -7,12 +8,13 @@ class below reports this package as its module.
 
 from __future__ import annotations
 
+from django_remodel.operations.bases import SetModelBases
 from django_remodel.operations.normalize import NormalizeColumn, RestoreColumnFromForeignKey
 
-__all__ = ["NormalizeColumn", "RestoreColumnFromForeignKey"]
+__all__ = ["NormalizeColumn", "RestoreColumnFromForeignKey", "SetModelBases"]
 
 # MigrationWriter names an operation by its class's __module__; point it at
 # this package so migration files do not depend on the module layout inside it.
-for _operation in (NormalizeColumn, RestoreColumnFromForeignKey):
+for _operation in (NormalizeColumn, RestoreColumnFromForeignKey, SetModelBases):
     _operation.__module__ = __name__
 del _operation
