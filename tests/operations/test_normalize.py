@@ -687,7 +687,8 @@ def test_batches_set_the_constraint_aside_and_validate_it_again() -> None:
         pytest.skip("PostgreSQL adds a foreign key back NOT VALID and validates it")
     servers([f"FLOOR-{number % 4}" for number in range(40)])
     before = foreign_keys_of(Server)
-    assert len(before) == 1 and before[0][2]
+    assert len(before) == 1
+    assert before[0][2]
     try:
         with CaptureQueriesContext(connection) as queries:
             run(normalize_servers(batch_size=10, lock_timeout_ms=1000), atomic=False)
@@ -699,7 +700,8 @@ def test_batches_set_the_constraint_aside_and_validate_it_again() -> None:
         validate = next(i for i, sql in enumerate(statements) if "VALIDATE CONSTRAINT" in sql)
         fills = [i for i, sql in enumerate(statements) if sql.startswith("UPDATE")]
         assert len(fills) == 4
-        assert drop < fills[0] and fills[-1] < add < validate
+        assert drop < fills[0]
+        assert fills[-1] < add < validate
         assert before[0][0] in statements[validate]
 
         # Fewer rows than a batch: one pass in one transaction, the constraint left alone.

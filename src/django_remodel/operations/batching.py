@@ -22,9 +22,10 @@ from django.db import transaction
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 from django_remodel.errors import OperationSetupError
+from django_remodel.progress import PROGRESS_LOGGER
 from django_remodel.sql.base import KeyRange, NormalizeSQL, Statement
 
-progress_logger = logging.getLogger("django_remodel.progress")
+progress_logger = logging.getLogger(PROGRESS_LOGGER)
 
 
 class Placeholder(str):
