@@ -416,7 +416,7 @@ def _group(
         canonical,
         *sorted((m for m in members if m.label != canonical.label), key=lambda m: m.label),
     ]
-    mapping = _mapping(ordered)
+    mapping = field_mapping(ordered)
     pairs = [
         pair_scores[(min(i, j), max(i, j))]
         for i, j in itertools.combinations(cluster, 2)
@@ -448,7 +448,7 @@ def _canonical(graph: ModelGraph, members: list[ModelProfile]) -> ModelProfile:
     )
 
 
-def _mapping(members: list[ModelProfile]) -> tuple[FieldMatch, ...]:
+def field_mapping(members: Sequence[ModelProfile]) -> tuple[FieldMatch, ...]:
     """One row per concept: the field of each member holding it, shared concepts first."""
     rows: dict[tuple[str, str], dict[str, FieldProfile]] = defaultdict(dict)
     for member in members:
