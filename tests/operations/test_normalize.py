@@ -171,6 +171,10 @@ def test_describe_and_migration_name() -> None:
     )
     assert operation.migration_name_fragment == "normalize_server_location_name"
     assert operation.reversible
+    batched = NormalizeColumn(
+        "Server", "location_name", "location", "Location", "name", batch_size=5000
+    )
+    assert batched.describe().endswith(" (in batches of 5,000 rows, if more)")
     restore = RestoreColumnFromForeignKey("app.Server", "location_name", "location", "name")
     assert "Restore app.Server.location_name" in restore.describe()
     assert restore.migration_name_fragment == "restore_server_location_name"

@@ -620,7 +620,7 @@ class NormalizeColumn(Operation):
         return (
             f"Fill {self.model_name}.{self.fk_name} and {self.target_model}.{self.target_field} "
             f"from {self.model_name}.{self.field_name}"
-            + (f" (batches of {self.batch_size:,} rows)" if self.batch_size else "")
+            + (f" (in batches of {self.batch_size:,} rows, if more)" if self.batch_size else "")
         )
 
     @property
