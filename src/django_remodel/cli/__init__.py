@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django_remodel.cli.audit import AuditCommand
 from django_remodel.cli.base import Subcommand
+from django_remodel.cli.detach import DetachCommand
 from django_remodel.cli.lint import LintCommand
 from django_remodel.cli.normalize import NormalizeCommand
 from django_remodel.cli.registry import RegistryCommand
@@ -16,6 +17,7 @@ from django_remodel.cli.schemadiff import SchemadiffCommand
 
 SUBCOMMANDS: tuple[type[Subcommand], ...] = (
     AuditCommand,
+    DetachCommand,
     LintCommand,
     NormalizeCommand,
     RegistryCommand,

@@ -9,12 +9,34 @@ class below reports this package as its module.
 from __future__ import annotations
 
 from django_remodel.operations.bases import SetModelBases
+from django_remodel.operations.detach import (
+    CopyParentFields,
+    DetachParentRows,
+    ResetKeySequence,
+    SplitReferences,
+)
 from django_remodel.operations.normalize import NormalizeColumn, RestoreColumnFromForeignKey
 
-__all__ = ["NormalizeColumn", "RestoreColumnFromForeignKey", "SetModelBases"]
+__all__ = [
+    "CopyParentFields",
+    "DetachParentRows",
+    "NormalizeColumn",
+    "ResetKeySequence",
+    "RestoreColumnFromForeignKey",
+    "SetModelBases",
+    "SplitReferences",
+]
 
 # MigrationWriter names an operation by its class's __module__; point it at
 # this package so migration files do not depend on the module layout inside it.
-for _operation in (NormalizeColumn, RestoreColumnFromForeignKey, SetModelBases):
+for _operation in (
+    NormalizeColumn,
+    RestoreColumnFromForeignKey,
+    SetModelBases,
+    CopyParentFields,
+    SplitReferences,
+    DetachParentRows,
+    ResetKeySequence,
+):
     _operation.__module__ = __name__
 del _operation

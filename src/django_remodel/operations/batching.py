@@ -27,6 +27,13 @@ from django_remodel.sql.base import KeyRange, NormalizeSQL, Statement
 
 progress_logger = logging.getLogger(PROGRESS_LOGGER)
 
+DEFAULT_BATCH_SIZE = 50_000
+"""Rows above which the backfill runs in key ranges, and the rows of each range.
+
+Chosen from ``bench/normalize.py`` at 1M rows: on PostgreSQL and SQLite the
+whole move takes about as long in ranges of 25k-100k rows as in one pass,
+and one range of 50k holds its row locks well under a second."""
+
 
 class Placeholder(str):
     """A parameter shown by name in collected SQL (``:lo``), standing for a batch's bound."""

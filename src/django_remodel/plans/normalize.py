@@ -21,13 +21,8 @@ from typing import Any
 from django_remodel import toml
 from django_remodel.errors import RemodelError, UnknownFieldError
 from django_remodel.graph import FieldNode, ModelGraph, ModelKind, ModelNode
+from django_remodel.operations.batching import DEFAULT_BATCH_SIZE
 
-DEFAULT_BATCH_SIZE = 50_000
-"""Rows above which the backfill runs in key ranges, and the rows of each range.
-
-Chosen from ``bench/normalize.py`` at 1M rows: on PostgreSQL and SQLite the
-whole move takes about as long in ranges of 25k-100k rows as in one pass,
-and one range of 50k holds its row locks well under a second."""
 ON_DELETE_CHOICES = ("PROTECT", "CASCADE", "SET_NULL", "RESTRICT", "DO_NOTHING")
 _TEXT_TYPES = frozenset({"CharField", "SlugField", "EmailField", "URLField", "TextField"})
 _INTEGER_KEYS = frozenset(
@@ -43,6 +38,18 @@ _INTEGER_KEYS = frozenset(
         "PositiveSmallIntegerField",
     }
 )
+
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "ON_DELETE_CHOICES",
+    "NormalizeError",
+    "NormalizePlan",
+    "build_plan",
+    "check_values_fit",
+    "dump_plan",
+    "load_plan",
+]
 
 
 class NormalizeError(RemodelError):
