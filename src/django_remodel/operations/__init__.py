@@ -16,11 +16,13 @@ from django_remodel.operations.detach import (
     SplitReferences,
 )
 from django_remodel.operations.normalize import NormalizeColumn, RestoreColumnFromForeignKey
+from django_remodel.operations.swap_user import RepointContentType
 
 __all__ = [
     "CopyParentFields",
     "DetachParentRows",
     "NormalizeColumn",
+    "RepointContentType",
     "ResetKeySequence",
     "RestoreColumnFromForeignKey",
     "SetModelBases",
@@ -37,6 +39,7 @@ for _operation in (
     SplitReferences,
     DetachParentRows,
     ResetKeySequence,
+    RepointContentType,
 ):
     _operation.__module__ = __name__
 del _operation
