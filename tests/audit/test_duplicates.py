@@ -43,7 +43,7 @@ def test_the_example_has_one_group_of_people(example_graph):
         None,
     )
     assert group.commands == (
-        "python manage.py remodel swap-user accounts.User",
+        "python manage.py remodel swap-user accounts",
         "python manage.py remodel merge legacy.AccountUser legacy.AppUser legacy.CustomerUser "
         "legacy.UserProfile --into accounts.User --key email",
     )

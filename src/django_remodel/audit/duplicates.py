@@ -582,7 +582,12 @@ def _commands(
     app_label = _custom_user_app(graph, members)
     target = f"{app_label}.{canonical_node.object_name}"
     return (
-        f"python manage.py remodel swap-user {target}",
+        f"python manage.py remodel swap-user {app_label}"
+        + (
+            f" --model-name {canonical_node.object_name}"
+            if canonical_node.object_name != "User"
+            else ""
+        ),
         f"python manage.py remodel merge {' '.join(sources)} --into {target}{key_option}",
     )
 
