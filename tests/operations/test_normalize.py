@@ -581,7 +581,8 @@ def test_lock_timeout() -> None:
         forwards(normalize_servers(batch_size=5, lock_timeout_ms=1500))
     statements = [query["sql"] for query in queries.captured_queries]
     if VENDOR == "postgresql":
-        assert sum("set_config('lock_timeout', '1500ms', true)" in sql for sql in statements) == 3
+        # the insert, two batches, the verification: each in a transaction of its own
+        assert sum("set_config('lock_timeout', '1500ms', true)" in sql for sql in statements) == 4
     elif VENDOR == "mysql":
         assert any("innodb_lock_wait_timeout = 2" in sql for sql in statements)
         with connection.cursor() as cursor:

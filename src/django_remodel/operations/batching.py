@@ -23,7 +23,7 @@ from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 from django_remodel.errors import OperationSetupError
 from django_remodel.progress import PROGRESS_LOGGER
-from django_remodel.sql.base import KeyRange, NormalizeSQL, Statement
+from django_remodel.sql.base import ALL_ROWS, KeyRange, NormalizeSQL, Statement
 
 progress_logger = logging.getLogger(PROGRESS_LOGGER)
 
@@ -347,3 +347,107 @@ def show_batches(
         runner.show(statement)
     if options.pause:
         runner.comment(f"(pausing {options.pause:g} s between batches)")
+
+
+def check_batchable(
+    operation: str, label: str, options: BatchOptions, editor: BaseDatabaseSchemaEditor
+) -> None:
+    """Refuse batches inside a migration that runs in one transaction: they could not commit."""
+    if options.batch_size is None:
+        return
+    if editor.atomic_migration:
+        raise OperationSetupError(
+            f"{operation} for {label} moves rows in batches of {options.batch_size:,}, each "
+            "committed on its own, but its migration runs in one transaction. Set "
+            "`atomic = False` on the Migration class (keep the operation alone in that "
+            "migration), or drop batch_size to move every row in one statement."
+        )
+
+
+def outcome(runner: Runner, resume: str) -> str:
+    """What a failed check leaves behind, for its message: nothing, in one transaction;
+    else the committed batches, and ``resume`` says how running migrate again goes on."""
+    if runner.connection.in_atomic_block:
+        return "The transaction is rolled back: nothing was changed."
+    return f"The batches already committed stay; {resume}"
+
+
+Step = Callable[[], int | None]
+
+
+def run_data_move(
+    runner: Runner,
+    sql: NormalizeSQL,
+    statements: Callable[[KeyRange], list[Statement]],
+    options: BatchOptions,
+    *,
+    integer_keys: bool,
+    label: str,
+    before: Step | None = None,
+    after: Step | None = None,
+    around_batches: Callable[[], Any] | None = None,
+) -> int:
+    """Run ``statements`` over the rows of ``sql``'s table; the rows changed.
+
+    Without ``batch_size``, or with no more rows than one batch holds: once over
+    every row, ``before`` and ``after`` (a verification, say) in the same
+    transaction, so that a failed check rolls everything back. Above it: in
+    key-range batches, each its own transaction, with ``before`` in a
+    transaction of its own first, ``after`` in one after the last batch, and
+    ``around_batches`` (a context manager factory) around the batches alone.
+    Steps return the rows they changed, or None.
+    """
+
+    def step(run: Step | None) -> int:
+        return (run() or 0) if run is not None else 0
+
+    def bounded() -> None:
+        if options.lock_timeout_ms is not None:
+            runner.execute_all(sql.transaction_lock_timeout(options.lock_timeout_ms))
+
+    around = around_batches or nullcontext
+    with runner.session_lock_timeout(sql, options.lock_timeout_ms):
+        if runner.collecting and options.batch_size is not None:
+            step(before)
+            with around():
+                show_batches(runner, sql, statements, options, integer_keys=integer_keys)
+            step(after)
+            return 0
+        size = None
+        if options.batch_size is not None:
+            size = table_size(runner, sql, integer_keys=integer_keys)
+        if size is not None and batches_needed(options, size):
+            changed = 0
+            if before is not None:
+                with runner.transaction():
+                    bounded()
+                    changed += step(before)
+            with around():
+                changed += run_batches(
+                    runner,
+                    sql,
+                    statements,
+                    options,
+                    size=size,
+                    integer_keys=integer_keys,
+                    label=label,
+                )
+            if after is not None:
+                with runner.transaction():
+                    bounded()
+                    changed += step(after)
+            return changed
+        started = time.monotonic()
+        with runner.transaction():
+            bounded()
+            changed = step(before)
+            changed += runner.execute_all(statements(ALL_ROWS))
+            changed += step(after)
+        if not runner.collecting:
+            progress_logger.info(
+                "%s: %s rows changed at once, %.1f s",
+                label,
+                f"{changed:,}",
+                time.monotonic() - started,
+            )
+        return changed

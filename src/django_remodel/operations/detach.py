@@ -27,7 +27,6 @@ back.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,14 +41,12 @@ from django_remodel.errors import BackfillVerificationError, OperationSetupError
 from django_remodel.operations.batching import (
     BatchOptions,
     Runner,
-    batches_needed,
-    progress_logger,
-    run_batches,
-    show_batches,
-    table_size,
+    check_batchable,
+    outcome,
+    run_data_move,
 )
 from django_remodel.operations.normalize import _model
-from django_remodel.sql.base import ALL_ROWS, KeyRange, Statement
+from django_remodel.sql.base import KeyRange, Statement
 from django_remodel.sql.detach import (
     Column,
     CopyColumns,
@@ -130,14 +127,7 @@ def _copy_columns(
 def _check_batching(
     operation: str, model: type[models.Model], options: BatchOptions, editor: Any
 ) -> None:
-    if options.batch_size is None:
-        return
-    if editor.atomic_migration:
-        raise OperationSetupError(
-            f"{operation} for {model._meta.label!r} moves rows in batches of "
-            f"{options.batch_size:,}, each committed on its own, but its migration runs in one "
-            "transaction. Set `atomic = False` on the Migration class, or drop batch_size."
-        )
+    check_batchable(operation, repr(model._meta.label), options, editor)
 
 
 def _run(
@@ -153,50 +143,15 @@ def _run(
 ) -> int:
     """Run ``statements`` over ``table``: at once with ``verify`` in the same transaction,
     or in key-range batches (``verify`` after the last one)."""
-    keys = table_keys(editor.connection, table, pk)
-    with runner.session_lock_timeout(keys, options.lock_timeout_ms):
-        if runner.collecting and options.batch_size is not None:
-            show_batches(runner, keys, statements, options, integer_keys=integer_keys)
-            if verify is not None:
-                verify()
-            return 0
-        size = None
-        if options.batch_size is not None:
-            size = table_size(runner, keys, integer_keys=integer_keys)
-        if size is not None and batches_needed(options, size):
-            changed = run_batches(
-                runner,
-                keys,
-                statements,
-                options,
-                size=size,
-                integer_keys=integer_keys,
-                label=label,
-            )
-            if verify is not None:
-                verify()
-            return changed
-        started = time.monotonic()
-        with runner.transaction():
-            if options.lock_timeout_ms is not None:
-                runner.execute_all(keys.transaction_lock_timeout(options.lock_timeout_ms))
-            changed = runner.execute_all(statements(ALL_ROWS))
-            if verify is not None:
-                verify()
-        if not runner.collecting:
-            progress_logger.info(
-                "%s: %s rows changed at once, %.1f s",
-                label,
-                f"{changed:,}",
-                time.monotonic() - started,
-            )
-        return changed
-
-
-def _outcome(runner: Runner, resume: str) -> str:
-    if runner.connection.in_atomic_block:
-        return "The transaction is rolled back: nothing was changed."
-    return f"The batches already committed stay; {resume}"
+    return run_data_move(
+        runner,
+        table_keys(editor.connection, table, pk),
+        statements,
+        options,
+        integer_keys=integer_keys,
+        label=label,
+        after=verify,
+    )
 
 
 class _BatchedOperation(Operation):
@@ -278,7 +233,7 @@ class CopyParentFields(_BatchedOperation):
                 return
             lost, different = (int(n) for n in runner.fetch(statement)[0])
             if lost or different:
-                outcome = _outcome(
+                left = outcome(
                     runner,
                     "each batch only touches rows that differ from their parent, so running "
                     "migrate again carries on.",
@@ -287,7 +242,7 @@ class CopyParentFields(_BatchedOperation):
                     f"Copying {self.parent}'s fields into {child._meta.label} did not verify: "
                     f"{lost:,} {child._meta.label} row(s) have no {self.parent} row to copy "
                     f"from, {different:,} row(s) differ from theirs in "
-                    f"{', '.join(self.fields)}. {outcome} Find what changed the rows (code "
+                    f"{', '.join(self.fields)}. {left} Find what changed the rows (code "
                     "still writing the old way?), then run migrate again."
                 )
 
@@ -523,13 +478,13 @@ class SplitReferences(_BatchedOperation):
                 return
             wrong = int(runner.fetch(check)[0][0])
             if wrong:
-                outcome = _outcome(
+                left = outcome(
                     runner, "a batch only fills new keys that are NULL, so migrate again resumes."
                 )
                 raise BackfillVerificationError(
                     f"Splitting {self.label} over {', '.join(self.children)} did not verify: "
                     f"{wrong:,} row(s) have a new reference missing, or pointing at another row "
-                    f"than {self.field_name!r}. {outcome} Set the new references of those rows "
+                    f"than {self.field_name!r}. {left} Set the new references of those rows "
                     "to NULL, then run migrate again."
                 )
 
@@ -681,7 +636,7 @@ class DetachParentRows(_BatchedOperation):
             if moved:
                 raise BackfillVerificationError(
                     f"{moved:,} {label} row(s) that moved to a child are still there. "
-                    f"{_outcome(runner, 'migrate again carries on.')}"
+                    f"{outcome(runner, 'migrate again carries on.')}"
                 )
             if self.drop and self.orphans == "error" and (left or any(old_keys)):
                 kept = ", ".join(
@@ -693,7 +648,7 @@ class DetachParentRows(_BatchedOperation):
                     f"{label} is about to be deleted, but {left:,} of its rows are in no "
                     f"child"
                     + (f" and references to them remain ({kept})" if kept else "")
-                    + f". {_outcome(runner, 'migrate again carries on.')} Keep the parent "
+                    + f". {outcome(runner, 'migrate again carries on.')} Keep the parent "
                     "(remodel detach --keep-parent), or delete those rows first."
                 )
 

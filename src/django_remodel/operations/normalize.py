@@ -33,7 +33,6 @@ MySQL's ``innodb_lock_wait_timeout`` for the session while the operation runs
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,14 +55,11 @@ from django_remodel.errors import (
 from django_remodel.operations.batching import (
     BatchOptions,
     Runner,
-    batches_needed,
-    progress_logger,
-    run_batches,
-    show_batches,
-    table_size,
+    check_batchable,
+    outcome,
+    run_data_move,
 )
-from django_remodel.sql import ColumnMove, InsertValue, KeyRange, NormalizeSQL, normalize_sql
-from django_remodel.sql.base import ALL_ROWS, Statement
+from django_remodel.sql import ColumnMove, InsertValue, NormalizeSQL, normalize_sql
 
 _TEXT_FIELDS = (models.CharField, models.TextField)
 
@@ -256,29 +252,12 @@ def _check_batching(
     options: BatchOptions,
     schema_editor: BaseDatabaseSchemaEditor,
 ) -> None:
-    if options.batch_size is None:
-        return
-    if schema_editor.atomic_migration:
-        raise OperationSetupError(
-            f"{operation} for {resolved.label} moves rows in batches of {options.batch_size:,}, "
-            "each committed on its own, but its migration runs in one transaction. Set "
-            "`atomic = False` on the Migration class (keep the operation alone in that "
-            "migration), or drop batch_size to move every row in one statement."
-        )
-    if resolved.pk_column is None:
+    check_batchable(operation, resolved.label, options, schema_editor)
+    if options.batch_size is not None and resolved.pk_column is None:
         raise OperationSetupError(
             f"{operation} for {resolved.label} cannot batch: {resolved.source._meta.label!r} "
             "has no single-column primary key to cut ranges by; drop batch_size."
         )
-
-
-def _unbatched(label: str, started: float, changed: int) -> None:
-    progress_logger.info(
-        "%s: %s rows changed at once, %.1f s",
-        label,
-        f"{changed:,}",
-        time.monotonic() - started,
-    )
 
 
 def _restore(
@@ -295,41 +274,15 @@ def _restore(
     Clearing finishes with one statement for keys the join did not reach (keys
     pointing at no row, which only a missing constraint lets exist).
     """
-
-    def statements(keys: KeyRange) -> list[Statement]:
-        return [sql.restore(keys, clear=clear)]
-
-    label = f"{resolved.label} (restoring from {resolved.fk.name})"
-    integer_keys = resolved.integer_keys
-    with runner.session_lock_timeout(sql, options.lock_timeout_ms):
-        if runner.collecting and options.batch_size is not None:
-            show_batches(runner, sql, statements, options, integer_keys=integer_keys)
-            if clear:
-                runner.execute(sql.clear())
-            return 0
-        size = None
-        if options.batch_size is not None:
-            size = table_size(runner, sql, integer_keys=integer_keys)
-        if size is not None and batches_needed(options, size):
-            changed = run_batches(
-                runner, sql, statements, options, size=size, integer_keys=integer_keys, label=label
-            )
-            if clear:
-                with runner.transaction():
-                    if options.lock_timeout_ms is not None:
-                        runner.execute_all(sql.transaction_lock_timeout(options.lock_timeout_ms))
-                    changed += runner.execute(sql.clear())
-            return changed
-        started = time.monotonic()
-        with runner.transaction():
-            if options.lock_timeout_ms is not None:
-                runner.execute_all(sql.transaction_lock_timeout(options.lock_timeout_ms))
-            changed = runner.execute_all(statements(ALL_ROWS))
-            if clear:
-                changed += runner.execute(sql.clear())
-        if not runner.collecting:
-            _unbatched(label, started, changed)
-        return changed
+    return run_data_move(
+        runner,
+        sql,
+        lambda keys: [sql.restore(keys, clear=clear)],
+        options,
+        integer_keys=resolved.integer_keys,
+        label=f"{resolved.label} (restoring from {resolved.fk.name})",
+        after=(lambda: runner.execute(sql.clear())) if clear else None,
+    )
 
 
 @contextmanager
@@ -497,57 +450,27 @@ class NormalizeColumn(Operation):
             return
         resolved, sql = prepared
         runner = Runner(schema_editor)
-        options = self.options
-        integer_keys = resolved.integer_keys
-        with runner.session_lock_timeout(sql, options.lock_timeout_ms):
-            if runner.collecting and options.batch_size is not None:
-                self._check_clashes(runner, sql, resolved)
-                runner.execute(sql.insert_missing())
-                with _foreign_key_set_aside(runner, schema_editor, sql, resolved, options):
-                    show_batches(
-                        runner,
-                        sql,
-                        lambda keys: [sql.fill(keys)],
-                        options,
-                        integer_keys=integer_keys,
-                    )
-                self._verify(runner, sql, resolved)
-                return
-            size = None
-            if options.batch_size is not None:
-                size = table_size(runner, sql, integer_keys=integer_keys)
-            if size is None or not batches_needed(options, size):
-                self._fill_at_once(runner, sql, resolved)
-                return
+
+        def insert() -> int:
             self._check_clashes(runner, sql, resolved)
-            with runner.transaction():
-                if options.lock_timeout_ms is not None:
-                    runner.execute_all(sql.transaction_lock_timeout(options.lock_timeout_ms))
-                runner.execute(sql.insert_missing())
-            with _foreign_key_set_aside(runner, schema_editor, sql, resolved, options):
-                run_batches(
-                    runner,
-                    sql,
-                    lambda keys: [sql.fill(keys)],
-                    options,
-                    size=size,
-                    integer_keys=integer_keys,
-                    label=f"{resolved.label} -> {resolved.fk.name}",
-                )
+            return runner.execute(sql.insert_missing())
+
+        def verify() -> None:
             self._verify(runner, sql, resolved)
 
-    def _fill_at_once(self, runner: Runner, sql: NormalizeSQL, resolved: _Resolved) -> None:
-        """Insert, fill and verify in one transaction, which a failed check rolls back."""
-        started = time.monotonic()
-        with runner.transaction():
-            if self.options.lock_timeout_ms is not None:
-                runner.execute_all(sql.transaction_lock_timeout(self.options.lock_timeout_ms))
-            self._check_clashes(runner, sql, resolved)
-            runner.execute(sql.insert_missing())
-            changed = runner.execute(sql.fill())
-            self._verify(runner, sql, resolved)
-        if not runner.collecting:
-            _unbatched(f"{resolved.label} -> {resolved.fk.name}", started, changed)
+        run_data_move(
+            runner,
+            sql,
+            lambda keys: [sql.fill(keys)],
+            self.options,
+            integer_keys=resolved.integer_keys,
+            label=f"{resolved.label} -> {resolved.fk.name}",
+            before=insert,
+            after=verify,
+            around_batches=lambda: _foreign_key_set_aside(
+                runner, schema_editor, sql, resolved, self.options
+            ),
+        )
 
     def database_backwards(
         self,
@@ -598,20 +521,17 @@ class NormalizeColumn(Operation):
         wrong, stray = (int(count) for count in runner.fetch(statement)[0])
         if not (wrong or stray):
             return
-        if runner.connection.in_atomic_block:
-            outcome = "The transaction is rolled back: nothing was moved."
-        else:
-            outcome = (
-                "The batches already committed stay; the move only touches rows whose "
-                f"{resolved.fk.name} is NULL, so running migrate again after the fix "
-                "carries on from them."
-            )
+        left = outcome(
+            runner,
+            f"the move only touches rows whose {resolved.fk.name} is NULL, so running "
+            "migrate again after the fix carries on from them.",
+        )
         raise BackfillVerificationError(
             f"Backfill of {resolved.fk_label} from {resolved.label} did not verify: "
             f"{wrong:,} row(s) have a {resolved.value.name} but no {resolved.fk.name}, or "
             f"one pointing at a {resolved.target._meta.label} whose "
             f"{resolved.target_value.name} is not that value; {stray:,} row(s) have no "
-            f"{resolved.value.name} but a {resolved.fk.name}. {outcome} Set {resolved.fk.name} "
+            f"{resolved.value.name} but a {resolved.fk.name}. {left} Set {resolved.fk.name} "
             f"to NULL on the rows that were pointed elsewhere before (or were written "
             "meanwhile), then run migrate again."
         )
