@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
+from tests.projects import MakeProject, Project, copy_example, project_factory
+
 
 @pytest.fixture
 def unreachable_alias(tmp_path: Path) -> Iterator[str]:
@@ -47,3 +49,15 @@ def require_servers(*vendors: str) -> None:
             if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
                 pytest.fail(message)
             pytest.skip(message)
+
+
+@pytest.fixture
+def make_project(tmp_path: Path, transactional_db: None) -> Iterator[MakeProject]:
+    """Make projects with databases of their own (see ``tests/projects.py``)."""
+    yield from project_factory(tmp_path)
+
+
+@pytest.fixture
+def example_project(tmp_path: Path, make_project: MakeProject) -> Project:
+    """A copy of the example project, with a database of its own."""
+    return make_project(copy_example(tmp_path / "example"))

@@ -13,22 +13,14 @@ its SQL, leaves no changes behind and migrates back.
 from __future__ import annotations
 
 import ast
-import json
-import os
 import shutil
-import subprocess
-import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
-VENDOR = connection.vendor
+from tests.projects import ROOT, MakeProject, Project
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.slow
 
 SETTINGS = """
 from pathlib import Path
@@ -95,19 +87,9 @@ for i in range(3):
     ReviewerCriteria.objects.create(tenant=tenant, reviews=i)
 """
 
-QUERY = """
-import json
-from django.db import connection
-with connection.cursor() as cursor:
-    cursor.execute({query!r})
-    print(json.dumps(cursor.fetchall()))
-"""
-
-Project = tuple[Path, dict[str, str]]
-
 
 @pytest.fixture
-def project(tmp_path: Path, transactional_db: None) -> Iterator[Project]:
+def project(tmp_path: Path, make_project: MakeProject) -> Project:
     """A project holding a copy of basesapp, with a database of its own."""
     copy = tmp_path / "project"
     (copy / "tests").mkdir(parents=True)
@@ -118,43 +100,7 @@ def project(tmp_path: Path, transactional_db: None) -> Iterator[Project]:
         ignore=shutil.ignore_patterns("__pycache__"),
     )
     (copy / "bases_settings.py").write_text(SETTINGS)
-    name = f"remodel_bases_{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(copy), str(ROOT / "src"), str(ROOT / "example")]),
-        "DJANGO_SETTINGS_MODULE": "bases_settings",
-        "REMODEL_DB": {"postgresql": "postgresql", "mysql": "mysql"}.get(VENDOR, "sqlite"),
-        "REMODEL_DB_NAME": str(tmp_path / "db.sqlite3") if VENDOR == "sqlite" else name,
-    }
-    quoted = connection.ops.quote_name(name)
-    if VENDOR != "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE {quoted}")
-    try:
-        yield copy, env
-    finally:
-        if VENDOR != "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute(f"DROP DATABASE IF EXISTS {quoted}")
-
-
-def manage(project: Project, *args: str) -> str:
-    path, env = project
-    result = subprocess.run(
-        [sys.executable, "-m", "django", *args],
-        cwd=path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, f"django {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
-def rows(project: Project, query: str) -> list[list[object]]:
-    out = manage(project, "shell", "-c", QUERY.format(query=query))
-    return [list(row) for row in json.loads(out.strip().splitlines()[-1])]
+    return make_project(copy, "bases_settings", [ROOT / "example"])
 
 
 def operation_names(migration: Path) -> list[str]:
@@ -175,16 +121,16 @@ CONTRIBUTORS = (
 REVIEWS = "SELECT reviews FROM basesapp_reviewercriteria ORDER BY 1"
 
 
-def test_story_detach_children_from_their_concrete_parent(project):
-    path, _ = project
-    manage(project, "migrate", "--verbosity", "0")
-    manage(project, "shell", "-c", SEED)
-    maintainers = rows(project, MAINTAINERS)
-    contributors = rows(project, CONTRIBUTORS)
+def test_story_detach_children_from_their_concrete_parent(project: Project) -> None:
+    path = project.path
+    project.manage("migrate", "--verbosity", "0")
+    project.manage("shell", "-c", SEED)
+    maintainers = project.rows(MAINTAINERS)
+    contributors = project.rows(CONTRIBUTORS)
     assert len(maintainers) == len(contributors) == 3
 
     (path / "tests" / "basesapp" / "models.py").write_text(DETACHED)
-    out = manage(project, "makemigrations", "basesapp", "--name", "detach_criteria")
+    out = project.manage("makemigrations", "basesapp", "--name", "detach_criteria")
     migration = path / "tests" / "basesapp" / "migrations" / "0002_detach_criteria.py"
     assert "0002_detach_criteria.py" in out
     names = operation_names(migration)
@@ -197,34 +143,33 @@ def test_story_detach_children_from_their_concrete_parent(project):
     assert "name='ContributorCriteria',\n            bases=(models.Model,)," in text
     assert "old_bases=('basesapp.criteria',)" in text
 
-    sql = manage(project, "sqlmigrate", "basesapp", "0002")
+    sql = project.manage("sqlmigrate", "basesapp", "0002")
     assert sql.count("-- (no-op)") == 3
     assert "-- Change the bases of MaintainerCriteria from (basesapp.criteria) to " in sql
     assert "tenant_id" in sql
-    manage(project, "sqlmigrate", "basesapp", "0002", "--backwards")
+    project.manage("sqlmigrate", "basesapp", "0002", "--backwards")
 
-    manage(project, "migrate", "--verbosity", "0")
-    assert "No changes detected" in manage(project, "makemigrations", "--check", "--dry-run")
+    project.manage("migrate", "--verbosity", "0")
+    assert "No changes detected" in project.manage("makemigrations", "--check", "--dry-run")
     # The children keep their rows and their keys into the parent table.
-    assert rows(project, MAINTAINERS) == maintainers
-    assert rows(project, CONTRIBUTORS) == contributors
-    assert rows(project, REVIEWS) == [[0], [1], [2]]
-    assert rows(project, "SELECT COUNT(DISTINCT id) FROM basesapp_reviewercriteria") == [[3]]
-    assert rows(project, "SELECT COUNT(*) FROM basesapp_criteria") == [[9]]
-    assert rows(
-        project, "SELECT COUNT(*) FROM basesapp_maintainercriteria WHERE tenant_id IS NULL"
+    assert project.rows(MAINTAINERS) == maintainers
+    assert project.rows(CONTRIBUTORS) == contributors
+    assert project.rows(REVIEWS) == [[0], [1], [2]]
+    assert project.rows("SELECT COUNT(DISTINCT id) FROM basesapp_reviewercriteria") == [[3]]
+    assert project.rows("SELECT COUNT(*) FROM basesapp_criteria") == [[9]]
+    assert project.rows(
+        "SELECT COUNT(*) FROM basesapp_maintainercriteria WHERE tenant_id IS NULL"
     ) == [[3]]
 
     # Back: the dropped parent link cannot be restored for rows that exist.
-    manage(
-        project,
+    project.manage(
         "shell",
         "-c",
         "from tests.basesapp.models import ReviewerCriteria; "
         "ReviewerCriteria.objects.all().delete()",
     )
-    manage(project, "migrate", "basesapp", "0001", "--verbosity", "0")
-    assert rows(project, MAINTAINERS) == maintainers
-    assert rows(project, CONTRIBUTORS) == contributors
-    manage(project, "migrate", "--verbosity", "0")
-    assert rows(project, MAINTAINERS) == maintainers
+    project.manage("migrate", "basesapp", "0001", "--verbosity", "0")
+    assert project.rows(MAINTAINERS) == maintainers
+    assert project.rows(CONTRIBUTORS) == contributors
+    project.manage("migrate", "--verbosity", "0")
+    assert project.rows(MAINTAINERS) == maintainers

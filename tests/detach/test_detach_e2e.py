@@ -10,71 +10,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
-import shutil
-import subprocess
-import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from django_remodel.schema import Schema, diff_schemas
+from tests.projects import Project
 
-ROOT = Path(__file__).resolve().parents[2]
-VENDOR = connection.vendor
-
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-Project = tuple[Path, dict[str, str]]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def project(tmp_path: Path, transactional_db: None) -> Iterator[Project]:
-    """A copy of the example with a database of its own."""
-    copy = tmp_path / "example"
-    shutil.copytree(
-        ROOT / "example",
-        copy,
-        ignore=shutil.ignore_patterns("*.sqlite3", "__pycache__", "model-registry.toml"),
-    )
-    name = f"remodel_detach_{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(copy)]),
-        "DJANGO_SETTINGS_MODULE": "clinic.settings",
-        "REMODEL_DB": {"postgresql": "postgresql", "mysql": "mysql"}.get(VENDOR, "sqlite"),
-        "REMODEL_DB_NAME": str(tmp_path / "db.sqlite3") if VENDOR == "sqlite" else name,
-    }
-    quoted = connection.ops.quote_name(name)
-    if VENDOR != "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE {quoted}")
-    try:
-        yield copy, env
-    finally:
-        if VENDOR != "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute(f"DROP DATABASE IF EXISTS {quoted}")
+def project(example_project: Project) -> Project:
+    return example_project
 
 
 def manage(project: Project, *args: str, check: bool = True) -> str:
-    path, env = project
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if check:
-        assert result.returncode == 0, (
-            f"manage.py {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
-        )
+    """Standard output and error of ``manage.py ARGS`` (which must succeed, if ``check``)."""
+    result = project.run(*args, check=check)
     return result.stdout + result.stderr
 
 
@@ -153,7 +107,7 @@ def test_detach_the_example(project, tmp_path, options):
     )
     assert f"{len(plain)} alerts.Criteria rows are in none of" in refused
     assert "--orphans keep-parent" in refused
-    assert not (project[0] / "alerts" / "migrations" / "0013_detach_criteria_expand.py").exists()
+    assert not (project.path / "alerts" / "migrations" / "0013_detach_criteria_expand.py").exists()
 
     out = manage(
         project,
@@ -234,7 +188,7 @@ def test_detach_and_drop_the_parent(project):
     )
     alerts = dict(rows(project, "SELECT id, criteria_id FROM alerts_alert"))
     manage(project, "remodel", "detach", "alerts.MaintainerCriteria", "alerts.ContributorCriteria")
-    models_py = (project[0] / "alerts" / "models.py").read_text()
+    models_py = (project.path / "alerts" / "models.py").read_text()
     assert "        abstract = True" in models_py
     assert "    criteria = models.ForeignKey(Criteria" not in models_py
     manage(project, "migrate", "--verbosity", "0")
@@ -253,7 +207,7 @@ def test_detach_and_drop_the_parent(project):
     )
     assert reached == alerts
     # The story's constraint, impossible before, is now allowed.
-    path = project[0] / "alerts" / "models.py"
+    path = project.path / "alerts" / "models.py"
     path.write_text(
         models_py.replace(
             '    """Rule for maintainers, keyed on how many reviews they did."""\n',
@@ -321,7 +275,7 @@ def test_detach_with_generic_references_and_the_story_constraint(project):
         "from alerts.models import MaintainerCriteria as M\n"
         "M.objects.update(name=Concat(Value('m'), Cast('id', CharField())))",
     )
-    path = project[0] / "alerts" / "models.py"
+    path = project.path / "alerts" / "models.py"
     models_py = path.read_text()
     path.write_text(
         models_py.replace(

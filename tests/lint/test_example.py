@@ -8,20 +8,15 @@ linear history.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from django_remodel.lint import LintOptions, run_lint
+from tests.projects import MakeProject, Project, copy_example
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 VENDOR = connection.vendor
 EXAMPLE_APPS = (
     "accounts",
@@ -83,53 +78,22 @@ MARK_ALERTS = STAMP.format("2025-03-02 11:00") + (
 
 
 @pytest.fixture
-def project(tmp_path: Path, transactional_db: None) -> Iterator[tuple[Path, dict[str, str]]]:
+def project(tmp_path: Path, make_project: MakeProject) -> Project:
     """A copy of the example with a forked server history and a database of its own."""
-    copy = tmp_path / "example"
-    shutil.copytree(
-        ROOT / "example",
-        copy,
-        ignore=shutil.ignore_patterns("*.sqlite3", "__pycache__", "model-registry.toml"),
-    )
+    copy = copy_example(tmp_path / "example")
     server = copy / "server" / "migrations"
     (server / "0011_server_owner_email.py").write_text(OWNER)
     (server / "0011_server_serial.py").write_text(SERIAL)
     (server / "0012_server_serial_index.py").write_text(SERIAL_INDEX)
     (copy / "alerts" / "migrations" / "0013_mark_alerts.py").write_text(MARK_ALERTS)
-    name = f"remodel_lint_e2e_{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(copy)]),
-        "DJANGO_SETTINGS_MODULE": "clinic.settings",
-        "REMODEL_DB": {"postgresql": "postgresql", "mysql": "mysql"}.get(VENDOR, "sqlite"),
-        "REMODEL_DB_NAME": str(tmp_path / "db.sqlite3") if VENDOR == "sqlite" else name,
-    }
-    quoted = connection.ops.quote_name(name)
-    if VENDOR != "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE {quoted}")
-    else:
-        (tmp_path / "db.sqlite3").touch()
-    try:
-        yield copy, env
-    finally:
-        if VENDOR != "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute(f"DROP DATABASE IF EXISTS {quoted}")
+    project = make_project(copy)
+    if VENDOR == "sqlite":  # lint reads the database: it must exist before migrate
+        Path(project.env["REMODEL_DB_NAME"]).touch()
+    return project
 
 
-def manage(
-    project: tuple[Path, dict[str, str]], *args: str, code: int = 0
-) -> subprocess.CompletedProcess[str]:
-    path, env = project
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def manage(project: Project, *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
+    result = project.run(*args, check=False)
     assert result.returncode == code, (
         f"manage.py {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
     )
@@ -137,8 +101,8 @@ def manage(
 
 
 @pytest.mark.slow
-def test_fix_leaves_makes_a_history_migrate_applies(project):
-    path, _env = project
+def test_fix_leaves_makes_a_history_migrate_applies(project: Project) -> None:
+    path = project.path
     forked = manage(project, "remodel", "lint", code=1)
     assert (
         "server/migrations/0012_server_serial_index.py:7: remodel.L001 App 'server' has 2 leaf "

@@ -8,12 +8,12 @@ users log in with their old passwords and admin log entries still resolve.
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
+from django.db import connection
 
-from tests.swap_user.conftest import ROOT, VENDOR
+from tests.projects import ROOT, Project
+
+VENDOR = connection.vendor
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -49,17 +49,12 @@ print(json.dumps([
 """
 
 
-def test_swap_user_on_the_example(tmp_path: Path, make_project) -> None:
-    copy = tmp_path / "example"
-    shutil.copytree(
-        ROOT / "example",
-        copy,
-        ignore=shutil.ignore_patterns("*.sqlite3", "__pycache__", "model-registry.toml"),
-    )
-    project = make_project(copy, "clinic.settings", [])
+def test_swap_user_on_the_example(example_project: Project) -> None:
+    project = example_project
+    copy = project.path
     project.manage("migrate", "--verbosity", "0")
     project.manage("seed_clinic", "--scale", "0.01", "--seed", "2")
-    users, entries = project.python(BEFORE)  # type: ignore[misc,unused-ignore]
+    users, entries = project.python(BEFORE)
     before = project.schema()
 
     listed = project.manage("remodel", "swap-user", "accounts", "--dry-run")

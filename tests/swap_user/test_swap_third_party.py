@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.swap_user.conftest import Project
+from tests.projects import Project
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -198,7 +198,7 @@ def test_cycles_through_a_third_party_app_are_broken(tmp_path: Path, make_projec
     assert "('members', '0001_initial')" in teams
 
     _prove(project, before)
-    result: list[object] = project.python(CHECK)  # type: ignore[assignment]
+    result: list[object] = project.python(CHECK)
     label, grant_kept, owner_perms, other_perms = result
     assert label == "members.User"
     assert grant_kept is True
@@ -225,7 +225,7 @@ def test_a_new_app_is_created_and_its_migration_recorded(tmp_path: Path, make_pr
         "remodel", "swap-user", "--record-applied"
     )
     _prove(project, before)
-    result: list[object] = project.python(CHECK)  # type: ignore[assignment]
+    result: list[object] = project.python(CHECK)
     label, grant_kept, _owner, _other = result
     assert label == "accounts.User"
     assert grant_kept is True
