@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from django_remodel.schema import Schema, diff_schemas
 from tests.projects import Project
 
 pytestmark = pytest.mark.slow
+
+# The example's size for the main journey; REMODEL_E2E_SCALE=1 runs it at full size.
+SCALE = os.environ.get("REMODEL_E2E_SCALE", "0.05")
 
 
 @pytest.fixture
@@ -85,7 +89,7 @@ PARENT = "SELECT id, tenant_id, enabled, name, description, created_at FROM aler
 @pytest.mark.parametrize("options", [(), ("--batch-size", "40")], ids=["one-pass", "batched"])
 def test_detach_the_example(project, tmp_path, options):
     manage(project, "migrate", "--verbosity", "0")
-    manage(project, "seed_clinic", "--scale", "0.05", "--seed", "42")
+    manage(project, "seed_clinic", "--scale", SCALE, "--seed", "42")
     parents = {row[0]: row[1:] for row in rows(project, f"{PARENT} ORDER BY id")}
     maintainers = [r[0] for r in rows(project, "SELECT criteria_id FROM alerts_maintainercriteria")]
     contributors = [
