@@ -117,3 +117,19 @@ def test_audit_unknown_app():
     assert str(error.value).startswith(
         "No installed app labelled 'nosuchapp' has models; known apps: "
     )
+
+
+BARE_SETTINGS = """
+SECRET_KEY = "only-for-tests"
+INSTALLED_APPS = ["django_remodel"]
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+"""
+
+
+def test_a_project_without_auth_or_contenttypes_can_run_remodel(tmp_path, make_project):
+    (tmp_path / "bare_settings.py").write_text(BARE_SETTINGS)
+    project = make_project(tmp_path, "bare_settings")
+    assert "swap-user" in project.manage("remodel", "--help")
+    refused = project.run("remodel", "swap-user", "accounts", check=False)
+    assert refused.returncode == 1
+    assert "django.contrib.auth is not in INSTALLED_APPS" in refused.stderr

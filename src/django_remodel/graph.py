@@ -15,16 +15,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps as global_apps
 from django.apps.registry import Apps
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.db.models.fields import NOT_PROVIDED
 
 from django_remodel.errors import UnknownFieldError, UnknownModelError
+
+if TYPE_CHECKING:
+    from django.contrib.contenttypes.fields import GenericForeignKey
 
 
 class ModelKind(StrEnum):
@@ -47,6 +49,16 @@ class RelationKind(StrEnum):
     PARENT_LINK = "parent link"
     MANY_TO_MANY = "many-to-many"
     GENERIC_FOREIGN_KEY = "generic foreign key"
+
+
+def _is_generic(field: object) -> bool:
+    """Whether ``field`` is a GenericForeignKey (without importing contenttypes, whose
+    models a project without that app cannot load)."""
+    if not global_apps.is_installed("django.contrib.contenttypes"):
+        return False
+    from django.contrib.contenttypes.fields import GenericForeignKey
+
+    return isinstance(field, GenericForeignKey)
 
 
 @dataclass(frozen=True)
@@ -326,9 +338,7 @@ class _GraphBuilder:
         opts = model._meta
         nodes = [self._field_node(f, self._table_owner(model, f)) for f in opts.concrete_fields]
         nodes += [self._field_node(f, self._table_owner(model, f)) for f in opts.many_to_many]
-        nodes += [
-            self._generic_node(f) for f in opts.private_fields if isinstance(f, GenericForeignKey)
-        ]
+        nodes += [self._generic_node(f) for f in opts.private_fields if _is_generic(f)]
         return tuple(nodes)
 
     @staticmethod
@@ -420,7 +430,7 @@ class _GraphBuilder:
                 )
             )
         for private in opts.private_fields:
-            if isinstance(private, GenericForeignKey) and private.model is model:
+            if _is_generic(private) and private.model is model:
                 self.relations.append(
                     RelationEdge(
                         kind=RelationKind.GENERIC_FOREIGN_KEY,

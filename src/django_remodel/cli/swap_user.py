@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.core.management.base import CommandError, CommandParser
 
 from django_remodel.cli.base import Subcommand
-from django_remodel.swap_user import refactor, verify
 from django_remodel.swap_user.plan import IMPORT_REWRITES, SwapUserError, build_plan
+
+if TYPE_CHECKING:
+    from django_remodel.swap_user.refactor import SwapUserChanges
 
 
 class SwapUserCommand(Subcommand):
@@ -62,6 +65,15 @@ class SwapUserCommand(Subcommand):
         parser.add_argument("--database", default="default", metavar="ALIAS")
 
     def handle(self, **options: Any) -> None:
+        # Imported here: they load django.contrib.auth's models, which a project
+        # without that app cannot, and `remodel` must still run there.
+        if not apps.is_installed("django.contrib.auth"):
+            raise SwapUserError(
+                "swap-user replaces django.contrib.auth's User, but django.contrib.auth is not "
+                "in INSTALLED_APPS; there is nothing to swap."
+            )
+        from django_remodel.swap_user import refactor, verify
+
         if options["verify"]:
             self._verify(options["database"], schema=not options["no_schema"])
             return
@@ -94,7 +106,7 @@ class SwapUserCommand(Subcommand):
         if changes.record:
             self.stdout.write("  python manage.py remodel swap-user --record-applied")
 
-    def _show(self, changes: refactor.SwapUserChanges, *, dry_run: bool) -> None:
+    def _show(self, changes: SwapUserChanges, *, dry_run: bool) -> None:
         plan = changes.plan
         self.stdout.write(
             self.style.MIGRATE_HEADING(
@@ -136,6 +148,8 @@ class SwapUserCommand(Subcommand):
                 self.stdout.write(f"  {found}")
 
     def _verify(self, alias: str, *, schema: bool) -> None:
+        from django_remodel.swap_user import verify
+
         result = verify.verify(alias, schema=schema)
         for check in result.checks:
             mark = self.style.SUCCESS("ok  ") if check.ok else self.style.ERROR("FAIL")
