@@ -1,9 +1,16 @@
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, TypeVar
 
 from django.core.management.base import BaseCommand, CommandParser, OutputWrapper
 from django.core.management.color import Style
+from django.db import DatabaseError, connections, router
+
+from django_remodel import writer
+from django_remodel.errors import RemodelError
+
+T = TypeVar("T")
 
 
 class Subcommand:
@@ -33,3 +40,51 @@ class Subcommand:
 
     def handle(self, **options: Any) -> None:
         raise NotImplementedError
+
+    def show_sql(
+        self, migrations: Sequence[writer.WrittenMigration], first: str, app_label: str
+    ) -> None:
+        """The SQL of ``migrations`` on ``first`` and on one database of each other backend
+        the project configures for ``app_label``, as ``sqlmigrate`` would show it."""
+        for alias in sql_databases(first, app_label):
+            vendor = connections[alias].vendor
+            where = vendor if alias == "default" else f"{vendor} (database {alias!r})"
+            try:
+                collected = writer.collect_sql(migrations, using=alias)
+            except DatabaseError as error:
+                connections[alias].close()
+                reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"No SQL for {where}: asking its database failed ({reason}). Some "
+                        "statements are written from the tables of a database migrated up to "
+                        "the migration before these."
+                    )
+                )
+                continue
+            for name, statements in collected:
+                self.stdout.write(self.style.MIGRATE_HEADING(f"SQL of {name} on {where}:"))
+                self.stdout.write("\n".join(statements))
+
+
+def sql_databases(first: str, app_label: str) -> list[str]:
+    """``first``, then one more configured database of each other backend the app migrates
+    on: the SQL differs per backend, so a dry run shows each one the project uses."""
+    chosen = [first]
+    vendors = {connections[first].vendor}
+    for alias in connections:
+        vendor = connections[alias].vendor
+        if vendor not in vendors and router.allow_migrate(alias, app_label):
+            chosen.append(alias)
+            vendors.add(vendor)
+    return chosen
+
+
+def measured(measure: Callable[[], T], using: str, empty: T) -> T:
+    """``measure()``, or ``empty`` when the database cannot be read (unreachable, or not
+    migrated yet): figures are a help to review a plan, not a condition of making one."""
+    try:
+        return measure()
+    except (DatabaseError, RemodelError):
+        connections[using].close()
+        return empty

@@ -4,12 +4,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandParser
-from django.db import DatabaseError, connections
 
-from django_remodel import writer
-from django_remodel.cli.base import Subcommand
-from django_remodel.cli.normalize import _sql_databases
-from django_remodel.errors import RemodelError
+from django_remodel.cli.base import Subcommand, measured
 from django_remodel.graph import ModelGraph
 from django_remodel.operations.batching import DEFAULT_BATCH_SIZE
 from django_remodel.plans.detach import (
@@ -103,7 +99,8 @@ class DetachCommand(Subcommand):
                 pause=options["pause"],
                 name=options["name"],
             )
-        figures = _measure(plan, options["database"])
+        database = options["database"]
+        figures: dict[str, int] = measured(lambda: detach.measure(plan, database), database, {})
         _check_orphans(plan, figures)
         if options["plan_out"]:
             Path(options["plan_out"]).write_text(dump_plan(plan, figures), encoding="utf-8")
@@ -181,31 +178,7 @@ class DetachCommand(Subcommand):
             for migration in changes.migrations:
                 self.stdout.write(self.style.MIGRATE_HEADING(f"{migration.name}.py:"))
                 self.stdout.write(migration.text)
-            for alias in _sql_databases(database, plan.app_label):
-                self._show_sql(changes, alias)
-
-    def _show_sql(self, changes: detach.DetachChanges, alias: str) -> None:
-        vendor = connections[alias].vendor
-        where = vendor if alias == "default" else f"{vendor} (database {alias!r})"
-        try:
-            collected = writer.collect_sql(changes.migrations, using=alias)
-        except DatabaseError as error:
-            connections[alias].close()
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
-            self.stdout.write(self.style.WARNING(f"No SQL for {where}: {reason}."))
-            return
-        for name, statements in collected:
-            self.stdout.write(self.style.MIGRATE_HEADING(f"SQL of {name} on {where}:"))
-            self.stdout.write("\n".join(statements))
-
-
-def _measure(plan: DetachPlan, using: str) -> dict[str, int]:
-    """Counts when the database can be read; nothing otherwise."""
-    try:
-        return detach.measure(plan, using)
-    except (DatabaseError, RemodelError):  # unreachable, or not migrated yet
-        connections[using].close()
-        return {}
+            self.show_sql(changes.migrations, database, plan.app_label)
 
 
 def _check_orphans(plan: DetachPlan, figures: dict[str, int]) -> None:

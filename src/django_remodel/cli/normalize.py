@@ -7,11 +7,8 @@ from typing import Any
 
 from django.apps import apps
 from django.core.management.base import CommandParser
-from django.db import DatabaseError, connections, router
 
-from django_remodel import writer
-from django_remodel.cli.base import Subcommand
-from django_remodel.errors import RemodelError
+from django_remodel.cli.base import Subcommand, measured
 from django_remodel.graph import ModelGraph
 from django_remodel.plans.normalize import (
     DEFAULT_BATCH_SIZE,
@@ -227,41 +224,7 @@ class NormalizeCommand(Subcommand):
             for migration in changes.migrations:
                 self.stdout.write(self.style.MIGRATE_HEADING(f"{migration.name}.py:"))
                 self.stdout.write(migration.text)
-            for alias in _sql_databases(self._database, plan.source_app):
-                self._show_sql(changes, alias)
-
-    def _show_sql(self, changes: normalize.NormalizeChanges, alias: str) -> None:
-        vendor = connections[alias].vendor
-        where = vendor if alias == "default" else f"{vendor} (database {alias!r})"
-        try:
-            collected = writer.collect_sql(changes.migrations, using=alias)
-        except DatabaseError as error:
-            connections[alias].close()
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
-            self.stdout.write(
-                self.style.WARNING(
-                    f"No SQL for {where}: asking its database failed ({reason}). Some "
-                    "statements are written from the tables of a database migrated up to "
-                    "the migration before these."
-                )
-            )
-            return
-        for name, statements in collected:
-            self.stdout.write(self.style.MIGRATE_HEADING(f"SQL of {name} on {where}:"))
-            self.stdout.write("\n".join(statements))
-
-
-def _sql_databases(first: str, app_label: str) -> list[str]:
-    """``first``, then one more configured database of each other backend the app migrates
-    on: the SQL differs per backend, so a dry run shows each one the project uses."""
-    chosen = [first]
-    vendors = {connections[first].vendor}
-    for alias in connections:
-        vendor = connections[alias].vendor
-        if vendor not in vendors and router.allow_migrate(alias, app_label):
-            chosen.append(alias)
-            vendors.add(vendor)
-    return chosen
+            self.show_sql(changes.migrations, self._database, plan.source_app)
 
 
 def _with_nullable(plan: NormalizePlan) -> NormalizePlan:
@@ -285,14 +248,13 @@ def _single_column_indexes(label: str, field_name: str) -> tuple[str, ...]:
 
 def _measure(graph: ModelGraph, plan: NormalizePlan, using: str) -> dict[str, int]:
     """Counts of the old column when the database can be read; nothing otherwise."""
-    try:
-        stats = collect_stats(graph, using=using, columns=[(plan.source_model, plan.source_field)])
-        column = stats.column(plan.source_model, plan.source_field)
-        if column is None:
-            return {}
-        longest = normalize.longest_value(plan, using)
-    except (DatabaseError, RemodelError):  # unreachable, or not migrated yet
-        connections[using].close()
+    return measured(lambda: _figures(graph, plan, using), using, {})
+
+
+def _figures(graph: ModelGraph, plan: NormalizePlan, using: str) -> dict[str, int]:
+    stats = collect_stats(graph, using=using, columns=[(plan.source_model, plan.source_field)])
+    column = stats.column(plan.source_model, plan.source_field)
+    if column is None:
         return {}
     figures = {
         "rows": column.rows,
@@ -301,6 +263,7 @@ def _measure(graph: ModelGraph, plan: NormalizePlan, using: str) -> dict[str, in
         "empty_strings": column.empty,
         "has_nulls": int(column.nulls > 0 or (plan.empty_as_null and column.empty > 0)),
     }
+    longest = normalize.longest_value(plan, using)
     if longest is not None:
         figures["longest"] = longest
     return figures

@@ -36,7 +36,7 @@ def _indent_of(whitespace: cst.BaseParenthesizableWhitespace) -> str | None:
     return None
 
 
-def _relayout(
+def relayout(
     node: cst.List | cst.Tuple,
     values: Sequence[cst.BaseExpression | cst.BaseElement],
     *,
@@ -275,7 +275,7 @@ def edit_dependencies(
             values.append(cst.parse_expression(_key_code(key, quote)))
             present.add(key)
     indent = migration.indent
-    return migration.replace(position, _relayout(node, values, indent=indent)).code
+    return migration.replace(position, relayout(node, values, indent=indent)).code
 
 
 def dependencies_in(source: str, *, filename: str | None = None) -> list[Key | str]:
@@ -333,7 +333,7 @@ def insert_operations(
     position, node = _operations(migration)
     values: list[cst.BaseExpression | cst.BaseElement] = list(node.elements)
     values[at:at] = [element for code in operations for element in _elements(code, migration)]
-    return migration.replace(position, _relayout(node, values, indent=migration.indent)).code
+    return migration.replace(position, relayout(node, values, indent=migration.indent)).code
 
 
 def operation_indent(source: str, *, filename: str | None = None) -> str:
@@ -352,7 +352,7 @@ def remove_operations(source: str, indexes: Collection[int], *, filename: str | 
     values: list[cst.BaseExpression | cst.BaseElement] = [
         element for index, element in enumerate(node.elements) if index not in indexes
     ]
-    return migration.replace(position, _relayout(node, values, indent=migration.indent)).code
+    return migration.replace(position, relayout(node, values, indent=migration.indent)).code
 
 
 def operation_source(source: str, index: int, *, filename: str | None = None) -> str:
@@ -404,7 +404,7 @@ def remove_fields(
             kept.append(element)
     indent = _element_indent(migration, node) + migration.indent
     args[arg_position] = args[arg_position].with_changes(
-        value=_relayout(fields, kept, indent=indent)
+        value=relayout(fields, kept, indent=indent)
     )
     elements = list(node.elements)
     elements[index] = elements[index].with_changes(value=call.with_changes(args=args))

@@ -23,7 +23,7 @@ import libcst as cst
 from django_remodel.codemod._source import Source, bindings, blank_lines
 from django_remodel.codemod.errors import CodemodError
 from django_remodel.codemod.migration_files import add_imports
-from django_remodel.codemod.usages import _files as usage_files
+from django_remodel.codemod.usages import project_files
 
 _AUTH_MODELS = "django.contrib.auth.models"
 
@@ -86,7 +86,7 @@ def add_installed_app(source: str, *, app: str, filename: str | None = None) -> 
     for element in node.elements:
         if isinstance(element.value, cst.SimpleString) and element.value.evaluated_value == app:
             return source
-    from django_remodel.codemod.migration_files import _relayout
+    from django_remodel.codemod.migration_files import relayout
 
     quote = (
         '"' if '"' in module.code_for_node(node) or "'" not in module.code_for_node(node) else "'"
@@ -97,7 +97,7 @@ def add_installed_app(source: str, *, app: str, filename: str | None = None) -> 
     ]
     body = list(module.body)
     body[index] = statement.with_changes(
-        body=[assign.with_changes(value=_relayout(node, values, indent=""))]
+        body=[assign.with_changes(value=relayout(node, values, indent=""))]
     )
     return module.with_changes(body=body).code
 
@@ -185,7 +185,7 @@ def find_user_imports(paths: Iterable[str | os.PathLike[str]]) -> list[UserImpor
     """Every import of ``django.contrib.auth.models.User`` under ``paths`` (migrations,
     virtualenvs and caches skipped)."""
     found: set[UserImport] = set()
-    for path in usage_files(paths, "django.contrib.auth.models.User"):
+    for path in project_files(paths, "django.contrib.auth.models.User"):
         if path.suffix != ".py":
             continue
         text = path.read_text(encoding="utf-8", errors="replace")

@@ -334,7 +334,7 @@ def find_usages(
     definition of the field is not a use. Sorted by path, line and column.
     """
     usages: set[Usage] = set()
-    for path in _files(paths, f"{model_name}.{field_name}"):
+    for path in project_files(paths, f"{model_name}.{field_name}"):
         if field_name not in _read(path):
             continue
         if path.suffix == ".py":
@@ -344,7 +344,9 @@ def find_usages(
     return sorted(usages)
 
 
-def _files(paths: Iterable[str | os.PathLike[str]], label: str) -> Iterator[Path]:
+def project_files(paths: Iterable[str | os.PathLike[str]], label: str) -> Iterator[Path]:
+    """The Python files under ``paths`` worth searching (no migrations, virtualenvs, caches);
+    ``label`` names what is searched for in the error for a missing path."""
     seen: set[Path] = set()
     for given in paths:
         root = Path(given)
@@ -353,7 +355,7 @@ def _files(paths: Iterable[str | os.PathLike[str]], label: str) -> Iterator[Path
             skipped = _SKIPPED_DIRS.intersection(root.parent.parts)
             candidates: Iterable[Path] = [] if skipped else [root]
         elif root.is_dir():
-            candidates = _walk(root)
+            candidates = walk(root)
         else:
             raise CodemodError(
                 f"Cannot search {str(root)!r} for usages of {label!r}: there is no such "
@@ -365,7 +367,8 @@ def _files(paths: Iterable[str | os.PathLike[str]], label: str) -> Iterator[Path
                 yield path
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def walk(root: Path) -> Iterator[Path]:
+    """The files below ``root``, in a stable order, skipping the directories nobody edits."""
     for directory, subdirectories, files in os.walk(root):
         subdirectories[:] = sorted(
             name

@@ -45,7 +45,14 @@ from django_remodel.operations.batching import (
     outcome,
     run_data_move,
 )
-from django_remodel.operations.normalize import _model
+from django_remodel.operations.state import (
+    TEXT_FIELDS,
+    column,
+    integer_keys,
+    pk_column,
+    state_column,
+    state_model,
+)
 from django_remodel.sql.base import KeyRange, Statement
 from django_remodel.sql.detach import (
     Column,
@@ -61,48 +68,12 @@ from django_remodel.sql.detach import (
 ORPHAN_CHOICES = ("error", "null", "keep-parent")
 """What happens to a reference whose parent row is in no detached child."""
 
-_TEXT = (models.CharField, models.TextField)
-
-
-def _column(field: models.Field[Any, Any]) -> str:
-    assert field.column is not None, "concrete fields have a column"
-    return field.column
-
-
-def _pk_column(model: type[models.Model]) -> str:
-    pk = model._meta.pk
-    assert pk is not None
-    return _column(pk)
-
-
-def _integer_keys(model: type[models.Model]) -> bool:
-    pk: Any = model._meta.pk
-    while isinstance(pk, models.ForeignKey):
-        pk = pk.target_field
-    return isinstance(pk, models.IntegerField)
-
-
-def _concrete(model: type[models.Model], name: str) -> models.Field[Any, Any]:
-    try:
-        field = model._meta.get_field(name)
-    except Exception:
-        known = ", ".join(repr(f.name) for f in model._meta.local_concrete_fields)
-        raise OperationSetupError(
-            f"Model {model._meta.label!r} has no field {name!r} in the migration state; "
-            f"its columns are {known}. Check the migration's dependencies."
-        ) from None
-    if not isinstance(field, models.Field) or field not in model._meta.local_concrete_fields:
-        raise OperationSetupError(
-            f"{model._meta.label}.{name} is not a column of {model._meta.label!r}'s own table."
-        )
-    return field
-
 
 def _copy_columns(
     apps: StateApps, app_label: str, child_name: str, parent_name: str, fields: Sequence[str]
 ) -> tuple[type[models.Model], CopyColumns]:
-    child = _model(apps, app_label, child_name, "child")
-    parent = _model(apps, app_label, parent_name, "parent")
+    child = state_model(apps, app_label, child_name, "child")
+    parent = state_model(apps, app_label, parent_name, "parent")
     if parent in child._meta.parents:
         raise OperationSetupError(
             f"{child._meta.label!r} still inherits from {parent._meta.label!r} in the migration "
@@ -110,15 +81,15 @@ def _copy_columns(
         )
     columns = []
     for name in fields:
-        source = _concrete(parent, name)
-        target = _concrete(child, name)
-        text = isinstance(source, _TEXT) and isinstance(target, _TEXT)
-        columns.append(Column(_column(source), _column(target), text))
+        source = state_column(parent, name)
+        target = state_column(child, name)
+        text = isinstance(source, TEXT_FIELDS) and isinstance(target, TEXT_FIELDS)
+        columns.append(Column(column(source), column(target), text))
     copy = CopyColumns(
         child_table=child._meta.db_table,
-        child_pk=_pk_column(child),
+        child_pk=pk_column(child),
         parent_table=parent._meta.db_table,
-        parent_pk=_pk_column(parent),
+        parent_pk=pk_column(parent),
         columns=tuple(columns),
     )
     return child, copy
@@ -154,7 +125,9 @@ def _run(
     )
 
 
-class _BatchedOperation(Operation):
+class BatchedOperation(Operation):
+    """A data move with batch options, which leaves the project state alone."""
+
     category = OperationCategory.SQL
     reversible = True
     reduces_to_sql = True
@@ -168,7 +141,7 @@ class _BatchedOperation(Operation):
         """Nothing: the schema operations around it change the state."""
 
 
-class CopyParentFields(_BatchedOperation):
+class CopyParentFields(BatchedOperation):
     """Copy a former parent's values into a child's own columns; clear them when reversed."""
 
     def __init__(
@@ -251,7 +224,7 @@ class CopyParentFields(_BatchedOperation):
             schema_editor,
             copy.child_table,
             copy.child_pk,
-            _integer_keys(child),
+            integer_keys(child),
             lambda keys: [sql.copy(copy, keys)],
             self.options,
             label,
@@ -274,7 +247,7 @@ class CopyParentFields(_BatchedOperation):
             schema_editor,
             copy.child_table,
             copy.child_pk,
-            _integer_keys(child),
+            integer_keys(child),
             lambda keys: [sql.clear_copy(copy, keys)],
             self.options,
             f"{child._meta.label} (clearing {self.parent}'s fields)",
@@ -329,8 +302,8 @@ def _references(
     fields: Sequence[str],
     generic: bool,
 ) -> _References:
-    model = _model(apps, app_label, model_name, "referring")
-    old = _concrete(model, field_name)
+    model = state_model(apps, app_label, model_name, "referring")
+    old = state_column(model, field_name)
     if not isinstance(old, models.ForeignKey):
         raise OperationSetupError(
             f"{model._meta.label}.{field_name} is a {type(old).__name__}, not the foreign key "
@@ -348,25 +321,25 @@ def _references(
         )
     targets = []
     for number, child_name in enumerate(children):
-        child = _model(apps, app_label, child_name, "child")
+        child = state_model(apps, app_label, child_name, "child")
         if generic:
-            columns = tuple(_column(_concrete(model, name)) for name in fields)
+            columns = tuple(column(state_column(model, name)) for name in fields)
             content_type = _content_type_id(runner, child)
         else:
-            columns = (_column(_concrete(model, fields[number])),)
+            columns = (column(state_column(model, fields[number])),)
             content_type = None
-        targets.append(Target(child._meta.db_table, _pk_column(child), columns, content_type))
+        targets.append(Target(child._meta.db_table, pk_column(child), columns, content_type))
     move = ReferenceMove(
         table=model._meta.db_table,
-        pk=_pk_column(model),
-        old=_column(old),
+        pk=pk_column(model),
+        old=column(old),
         targets=tuple(targets),
         generic=generic,
     )
     return _References(model, move, old)
 
 
-class SplitReferences(_BatchedOperation):
+class SplitReferences(BatchedOperation):
     """Point the new keys of a model that referred to the parent at the children."""
 
     def __init__(
@@ -493,7 +466,7 @@ class SplitReferences(_BatchedOperation):
             schema_editor,
             move.table,
             move.pk,
-            _integer_keys(found.model),
+            integer_keys(found.model),
             statements,
             self.options,
             f"{self.label} -> {', '.join(self.fields)}",
@@ -516,7 +489,7 @@ class SplitReferences(_BatchedOperation):
             schema_editor,
             found.move.table,
             found.move.pk,
-            _integer_keys(found.model),
+            integer_keys(found.model),
             lambda keys: [sql.clear_references(found.move, keys)],
             self.options,
             f"{self.label} (clearing {', '.join(self.fields)})",
@@ -531,7 +504,7 @@ class SplitReferences(_BatchedOperation):
         return f"split_{self.model_name.lower()}_{self.field_name.lower()}"
 
 
-class DetachParentRows(_BatchedOperation):
+class DetachParentRows(BatchedOperation):
     """Clear the old keys that moved and delete the parent rows that moved to the children;
     reversed, put the parent rows and the old keys back from the children."""
 
@@ -585,7 +558,7 @@ class DetachParentRows(_BatchedOperation):
         self, app_label: str, editor: BaseDatabaseSchemaEditor, state: ProjectState
     ) -> tuple[Runner, type[models.Model], ParentRows, list[_References], DetachSQL] | None:
         apps = state.apps
-        parent = _model(apps, app_label, self.parent, "parent")
+        parent = state_model(apps, app_label, self.parent, "parent")
         if not self.allow_migrate_model(editor.connection.alias, parent):
             return None
         _check_batching(type(self).__name__, parent, self.options, editor)
@@ -593,7 +566,7 @@ class DetachParentRows(_BatchedOperation):
             _copy_columns(apps, app_label, child, self.parent, self.fields)[1]
             for child in self.children
         )
-        rows = ParentRows(parent._meta.db_table, _pk_column(parent), copies)
+        rows = ParentRows(parent._meta.db_table, pk_column(parent), copies)
         runner = Runner(editor)
         found = [
             _references(apps, app_label, runner, model, field, self.children, new, generic)
@@ -619,7 +592,7 @@ class DetachParentRows(_BatchedOperation):
                 schema_editor,
                 move.table,
                 move.pk,
-                _integer_keys(ref.model),
+                integer_keys(ref.model),
                 lambda keys, move=move: [sql.clear_old(move, keys)],  # type: ignore[misc]
                 self.options,
                 f"{ref.model._meta.label}.{ref.old.name} (clearing keys that moved)",
@@ -657,7 +630,7 @@ class DetachParentRows(_BatchedOperation):
             schema_editor,
             rows.parent_table,
             rows.parent_pk,
-            _integer_keys(parent),
+            integer_keys(parent),
             lambda keys: [sql.delete_moved(rows, keys)],
             self.options,
             f"{parent._meta.label} (deleting rows that moved)",
@@ -687,7 +660,7 @@ class DetachParentRows(_BatchedOperation):
                 schema_editor,
                 move.table,
                 move.pk,
-                _integer_keys(ref.model),
+                integer_keys(ref.model),
                 lambda keys, move=move: [sql.restore_old(move, keys)],  # type: ignore[misc]
                 self.options,
                 f"{ref.model._meta.label}.{ref.old.name} (restoring keys)",
@@ -737,7 +710,7 @@ class ResetKeySequence(Operation):
         from_state: ProjectState,
         to_state: ProjectState,
     ) -> None:
-        model = _model(to_state.apps, app_label, self.model_name, "")
+        model = state_model(to_state.apps, app_label, self.model_name, "")
         if self.allow_migrate_model(schema_editor.connection.alias, model):
             _reset_sequence(Runner(schema_editor), schema_editor, model)
 

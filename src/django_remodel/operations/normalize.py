@@ -49,7 +49,6 @@ from django_remodel.errors import (
     BackfillVerificationError,
     OperationSetupError,
     UnknownFieldError,
-    UnknownModelError,
     ValueClashError,
 )
 from django_remodel.operations.batching import (
@@ -59,9 +58,8 @@ from django_remodel.operations.batching import (
     outcome,
     run_data_move,
 )
+from django_remodel.operations.state import TEXT_FIELDS, column, state_model
 from django_remodel.sql import ColumnMove, InsertValue, NormalizeSQL, normalize_sql
-
-_TEXT_FIELDS = (models.CharField, models.TextField)
 
 
 @dataclass(frozen=True)
@@ -100,19 +98,6 @@ class _Resolved:
         return None if pk is None else pk.column
 
 
-def _model(apps: StateApps, app_label: str, name: str, role: str) -> type[models.Model]:
-    owner, _, model_name = name.rpartition(".")
-    try:
-        return apps.get_model(owner or app_label, model_name)
-    except LookupError:
-        raise UnknownModelError(
-            f"The {role} model {name!r} is not in the migration state of app "
-            f"{owner or app_label!r}; give a model name of the migration's app or an "
-            "'app_label.ModelName' label, and check that the migration depends on the "
-            "one that creates it."
-        ) from None
-
-
 def _field(model: type[models.Model], name: str, role: str) -> models.Field[Any, Any]:
     label = model._meta.label
     try:
@@ -139,7 +124,7 @@ def _resolve(
     target_field: str,
     target_model: str | None = None,
 ) -> _Resolved:
-    source = _model(apps, app_label, model_name, "source")
+    source = state_model(apps, app_label, model_name, "source")
     value = _field(source, field_name, "column to normalize")
     fk = _field(source, fk_name, "foreign key")
     if not isinstance(fk, models.ForeignKey):
@@ -151,7 +136,7 @@ def _resolve(
     if target_model is None:
         target = related
     else:
-        target = _model(apps, app_label, target_model, "target")
+        target = state_model(apps, app_label, target_model, "target")
         if related is not target:
             raise OperationSetupError(
                 f"{source._meta.label}.{fk_name} points at {related._meta.label!r}, "
@@ -194,13 +179,8 @@ def _insert_values(
         db_type = field.db_type(connection)
         assert db_type is not None
         value = field.get_db_prep_save(default, connection)
-        found.append(InsertValue(_column(field), db_type, value))
+        found.append(InsertValue(column(field), db_type, value))
     return tuple(found)
-
-
-def _column(field: models.Field[Any, Any]) -> str:
-    assert field.column is not None, "concrete fields have a column"
-    return field.column
 
 
 def _is_unique(resolved: _Resolved) -> bool:
@@ -223,7 +203,7 @@ def _column_move(
     inserting: bool = False,
 ) -> ColumnMove:
     if (strip or casefold or empty_as_null) and not (
-        isinstance(resolved.value, _TEXT_FIELDS) and isinstance(resolved.target_value, _TEXT_FIELDS)
+        isinstance(resolved.value, TEXT_FIELDS) and isinstance(resolved.target_value, TEXT_FIELDS)
     ):
         raise OperationSetupError(
             f"strip, casefold and empty_as_null clean text, but {resolved.label} or "
@@ -233,11 +213,11 @@ def _column_move(
     return ColumnMove(
         source_table=resolved.source._meta.db_table,
         source_pk=resolved.pk_column,
-        value_column=_column(resolved.value),
+        value_column=column(resolved.value),
         fk_column=resolved.fk.column,
         target_table=resolved.target._meta.db_table,
         target_key=fk_target.column,
-        target_value=_column(resolved.target_value),
+        target_value=column(resolved.target_value),
         target_value_unique=_is_unique(resolved),
         insert_values=_insert_values(resolved, schema_editor) if inserting else (),
         strip=strip,
