@@ -14,6 +14,7 @@ from django_remodel.cli.lint import LintCommand
 from django_remodel.cli.normalize import NormalizeCommand
 from django_remodel.cli.registry import RegistryCommand
 from django_remodel.cli.schemadiff import SchemadiffCommand
+from django_remodel.cli.squash import SquashCommand
 from django_remodel.cli.swap_user import SwapUserCommand
 
 SUBCOMMANDS: tuple[type[Subcommand], ...] = (
@@ -23,6 +24,7 @@ SUBCOMMANDS: tuple[type[Subcommand], ...] = (
     NormalizeCommand,
     RegistryCommand,
     SchemadiffCommand,
+    SquashCommand,
     SwapUserCommand,
 )
 
