@@ -7,6 +7,7 @@ command in ``management/commands/remodel.py`` only dispatches to them.
 
 from __future__ import annotations
 
+from django_remodel.cli.absorb import AbsorbCommand
 from django_remodel.cli.audit import AuditCommand
 from django_remodel.cli.base import Subcommand
 from django_remodel.cli.detach import DetachCommand
@@ -18,6 +19,7 @@ from django_remodel.cli.squash import SquashCommand
 from django_remodel.cli.swap_user import SwapUserCommand
 
 SUBCOMMANDS: tuple[type[Subcommand], ...] = (
+    AbsorbCommand,
     AuditCommand,
     DetachCommand,
     LintCommand,

@@ -8,6 +8,12 @@ class below reports this package as its module.
 
 from __future__ import annotations
 
+from django_remodel.operations.absorb import (
+    CopyProfileFields,
+    KeepProfileReferences,
+    KeepProfileRows,
+    RepointProfileReferences,
+)
 from django_remodel.operations.bases import SetModelBases
 from django_remodel.operations.detach import (
     CopyParentFields,
@@ -20,9 +26,13 @@ from django_remodel.operations.swap_user import RepointContentType
 
 __all__ = [
     "CopyParentFields",
+    "CopyProfileFields",
     "DetachParentRows",
+    "KeepProfileReferences",
+    "KeepProfileRows",
     "NormalizeColumn",
     "RepointContentType",
+    "RepointProfileReferences",
     "ResetKeySequence",
     "RestoreColumnFromForeignKey",
     "SetModelBases",
@@ -40,6 +50,10 @@ for _operation in (
     DetachParentRows,
     ResetKeySequence,
     RepointContentType,
+    CopyProfileFields,
+    RepointProfileReferences,
+    KeepProfileReferences,
+    KeepProfileRows,
 ):
     _operation.__module__ = __name__
 del _operation
