@@ -164,9 +164,9 @@ def test_the_example_finds_one_python_round_trip_and_nothing_else():
     found = {path.relative_to(ROOT / "example").as_posix(): s for path, s in sources.items() if s}
     assert list(found) == ["legacy/migrations/0017_strip_customeruser_full_name.py"]
     [spot] = next(iter(found.values()))
-    assert (spot.line, spot.code) == (17, "remodel.L105")
+    assert (spot.line, spot.code) == (18, "remodel.L105")
     assert spot.hint == (
-        "Use one UPDATE: CustomerUser.objects.filter(Q(full_name__startswith=' ') | "
+        "Use one UPDATE: CustomerUser.objects.using(db).filter(Q(full_name__startswith=' ') | "
         "Q(full_name__endswith=' ')).update(full_name=Trim('full_name')) (SQL TRIM removes "
         "spaces only; str.strip() also removes tabs and newlines)."
     )

@@ -17,16 +17,18 @@ SHORT_TO_TAG = {
 
 def to_language_tags(apps, schema_editor):
     Profile = apps.get_model("accounts", "Profile")
+    db = schema_editor.connection.alias
     for short, tag in SHORT_TO_TAG.items():
-        Profile.objects.filter(preferred_language=short).update(preferred_language=tag)
+        Profile.objects.using(db).filter(preferred_language=short).update(preferred_language=tag)
 
 
 def to_short_codes(apps, schema_editor):
     Profile = apps.get_model("accounts", "Profile")
+    db = schema_editor.connection.alias
     for short, tag in SHORT_TO_TAG.items():
-        Profile.objects.filter(preferred_language=tag).update(preferred_language=short)
+        Profile.objects.using(db).filter(preferred_language=tag).update(preferred_language=short)
     # en-gb had no short code of its own; it was plain "en" before.
-    Profile.objects.filter(preferred_language="en-gb").update(preferred_language="en")
+    Profile.objects.using(db).filter(preferred_language="en-gb").update(preferred_language="en")
 
 
 class Migration(migrations.Migration):

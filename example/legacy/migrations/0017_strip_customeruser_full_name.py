@@ -11,12 +11,13 @@ def strip_full_names(apps, schema_editor):
     from django.db.models import Q
 
     CustomerUser = apps.get_model("legacy", "CustomerUser")
+    db = schema_editor.connection.alias
     padded = list(
-        CustomerUser.objects.filter(Q(full_name__startswith=" ") | Q(full_name__endswith=" "))
+        CustomerUser.objects.using(db).filter(Q(full_name__startswith=" ") | Q(full_name__endswith=" "))
     )
     for customer in padded:
         customer.full_name = customer.full_name.strip()
-    CustomerUser.objects.bulk_update(padded, ["full_name"], batch_size=500)
+    CustomerUser.objects.using(db).bulk_update(padded, ["full_name"], batch_size=500)
 
 
 class Migration(migrations.Migration):

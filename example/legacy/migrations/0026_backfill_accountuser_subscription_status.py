@@ -6,7 +6,8 @@ from django.db import migrations
 def backfill_status(apps, schema_editor):
     """Accounts imported from the first provider sync had no status at all."""
     AccountUser = apps.get_model("legacy", "AccountUser")
-    AccountUser.objects.filter(subscription_status="").update(subscription_status="free")
+    db = schema_editor.connection.alias
+    AccountUser.objects.using(db).filter(subscription_status="").update(subscription_status="free")
 
 
 class Migration(migrations.Migration):

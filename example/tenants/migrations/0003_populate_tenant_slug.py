@@ -8,10 +8,11 @@ def populate_slugs(apps, schema_editor):
     from django.utils.text import slugify
 
     Tenant = apps.get_model("tenants", "Tenant")
-    tenants = list(Tenant.objects.filter(slug__isnull=True))
+    db = schema_editor.connection.alias
+    tenants = list(Tenant.objects.using(db).filter(slug__isnull=True))
     for tenant in tenants:
         tenant.slug = f"{slugify(tenant.name)[:40]}-{tenant.pk}"
-    Tenant.objects.bulk_update(tenants, ["slug"], batch_size=500)
+    Tenant.objects.using(db).bulk_update(tenants, ["slug"], batch_size=500)
 
 
 class Migration(migrations.Migration):
