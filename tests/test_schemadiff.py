@@ -190,7 +190,10 @@ def throwaway_databases_on_server() -> set[str]:
 
 def test_database_matches_its_migrations(database_access):
     before = throwaway_databases_on_server()
-    assert run("--against-migrations") == "No differences.\n"
+    # Other tests add fields to tables of the shared test database and take them away
+    # again; on SQLite that rebuilds the table, with its columns in the models' order.
+    order = ["--ignore-column-order"] if connections["default"].vendor == "sqlite" else []
+    assert run("--against-migrations", *order) == "No differences.\n"
     assert throwaway_databases_on_server() == before
     assert not any(alias.startswith("remodel_throwaway_") for alias in connections)
 
