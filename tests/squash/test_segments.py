@@ -80,3 +80,21 @@ def test_independent_nodes_are_taken_in_before_a_cut():
     # a.2 does not need b, so it joins a's first run although b.1 came first.
     graph = graph_of({"a.1": [], "b.1": ["a.1"], "a.2": ["a.1"], "a.3": ["a.2", "b.1"]})
     assert runs_of(graph, ["a", "b"]) == {"a": [["1", "2"], ["3"]], "b": [["1"]]}
+
+
+def test_a_kept_migration_of_a_squashed_app_is_cut_around():
+    # a.3 replaces others (a renamed migration): it stays, a is squashed before and after it.
+    graph = graph_of({"a.1": [], "a.2": ["a.1"], "a.3": ["a.2"], "a.4": ["a.3"], "a.5": ["a.4"]})
+    runs = cut_runs(graph, ["a"], kept=[("a", "3")])
+    assert [[name for _app, name in run.keys] for run in runs["a"]] == [["1", "2"], ["4", "5"]]
+    assert runs["a"][1].depends_on == {Unit("a", -1, "3")}
+
+
+def test_a_migration_that_moves_a_model_starts_a_run():
+    # b.1 takes over a model a.1 created; a.2 lets go of it. A database may stop with a.1
+    # and b.1 applied and a.2 not: a's runs are cut before a.2.
+    graph = graph_of({"a.1": [], "b.1": ["a.1"], "a.2": ["a.1"], "a.3": ["a.2"]})
+    runs = cut_runs(graph, ["a", "b"], cut_before=[("a", "2"), ("b", "1")])
+    assert [[name for _app, name in run.keys] for run in runs["a"]] == [["1"], ["2", "3"]]
+    assert [[name for _app, name in run.keys] for run in runs["b"]] == [["1"]]
+    assert runs["b"][0].depends_on == {Unit("a", 0)}

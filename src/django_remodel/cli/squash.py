@@ -188,12 +188,15 @@ class SquashCommand(Subcommand):
         style = self.style
         self.stdout.write(style.MIGRATE_HEADING("Migrations per app (old -> new):"))
         for app in plan.apps:
+            old = len(app.old) + len(app.kept)
             if app.unchanged:
-                self.stdout.write(f"  {app.app_label}: {len(app.old)} -> {len(app.old)} (kept)")
+                self.stdout.write(f"  {app.app_label}: {old} -> {old} (kept)")
                 continue
             self.stdout.write(
-                f"  {style.MIGRATE_LABEL(app.app_label)}: {len(app.old)} -> {len(app.new)}"
+                f"  {style.MIGRATE_LABEL(app.app_label)}: {old} -> {len(app.new) + len(app.kept)}"
             )
+            for name in app.kept:
+                self.stdout.write(f"    {name}: kept as it is (it replaces other migrations)")
             for migration in app.new:
                 first, last = migration.replaces[0][1], migration.replaces[-1][1]
                 depends = ", ".join(f"{a}.{n}" for a, n in migration.dependencies) or "nothing"

@@ -110,13 +110,44 @@ def _check_history(loader: MigrationLoader, app_labels: Sequence[str]) -> None:
                 f"'python manage.py makemigrations --merge {app_label}'."
             )
     for (app_label, name), migration in loader.replacements.items():
-        if app_label in app_labels:
+        if app_label in app_labels and (app_label, name) not in loader.graph.node_map:
             raise MigrationHistoryError(
-                f"Migration {app_label}.{name} already replaces {len(migration.replaces)} "
-                "others, and a squashed migration cannot be squashed again. Once every "
-                "database has applied it, delete the files it replaces and its 'replaces' "
-                "attribute (it becomes an ordinary migration), then squash."
+                f"Migration {app_label}.{name} replaces {len(migration.replaces)} others, and "
+                "the database has applied some of them but not all; run 'python manage.py "
+                "migrate' on it first, then squash."
             )
+
+
+def kept_replacements(loader: MigrationLoader, app_labels: Sequence[str]) -> set[Key]:
+    """The chosen apps' migrations that replace others: kept as they are, the history is
+    squashed before and after them.
+
+    A new migration cannot replace them: Django before 6.0 does not load a squashed
+    migration that replaces another one.
+    """
+    return {key for key in loader.replacements if key[0] in app_labels}
+
+
+def hands_over_tables(operation: Operation) -> bool:
+    """A ``SeparateDatabaseAndState`` that creates or deletes a model in the state only.
+
+    That is how a model moves between apps: one app takes a table another app's
+    migrations created, the other lets go of it, and no table is made or dropped. A
+    migration built from the models' state would create the table again, on databases
+    where the other app's old migrations already did.
+    """
+    if not isinstance(operation, SeparateDatabaseAndState):
+        return False
+    in_database = {
+        (type(op), op.name_lower)
+        for op in operation.database_operations
+        if isinstance(op, (migrations.CreateModel, migrations.DeleteModel))
+    }
+    return any(
+        (type(op), op.name_lower) not in in_database
+        for op in operation.state_operations
+        if isinstance(op, (migrations.CreateModel, migrations.DeleteModel))
+    )
 
 
 def _name(run: Run, taken: set[str]) -> str:
@@ -174,7 +205,15 @@ class _Builder:
         self.graph = loader.graph
         self.apps = choose_apps(loader, options.app_labels)
         _check_history(loader, self.apps)
-        self.runs = cut_runs(self.graph, self.apps)
+        self.kept = kept_replacements(loader, self.apps)
+        # The state before a model moves between apps is one the old history had: a
+        # database may stop there, so the apps' runs are cut at it.
+        hand_overs = [
+            key
+            for key, node in self.graph.nodes.items()
+            if key[0] in self.apps and any(hands_over_tables(op) for op in node.operations)
+        ]
+        self.runs = cut_runs(self.graph, self.apps, self.kept, hand_overs)
         self.changed = {
             app_label
             for app_label, runs in self.runs.items()
@@ -206,7 +245,10 @@ class _Builder:
         """Run the old history from zero and watch the data operations first runs would drop."""
         spots = []
         for app_label in sorted(self.changed):
-            for key in self.runs[app_label][0].keys:
+            first = self.runs[app_label][0]
+            if not self.from_schema(first):
+                continue
+            for key in first.keys:
                 for index, operation in enumerate(self.migration(key).operations):
                     if _worth_watching(operation):
                         spots.append((key, index))
@@ -286,7 +328,24 @@ class _Builder:
                 )
         self.note(key, index, operation, Action.FOLDED, reason)
 
-    def later_run_operations(self, run: Run) -> list[tuple[Operation, Key]]:
+    def from_schema(self, run: Run) -> bool:
+        """Whether the run's migration is built from the models' state, as an initial one.
+
+        Only the app's first run, when no kept migration of the app comes before it (that
+        one needs the old tables) and no model moves between apps in it (see
+        ``hands_over_tables``); other runs keep the old operations, optimized.
+        """
+        if run.index > 0 or any(
+            unit.app_label == run.app_label and not unit.is_run for unit in run.depends_on
+        ):
+            return False
+        return not any(
+            hands_over_tables(operation)
+            for key in run.keys
+            for operation in self.migration(key).operations
+        )
+
+    def later_run_operations(self, run: Run, reason: str) -> list[tuple[Operation, Key]]:
         kept: list[tuple[Operation, Key]] = []
         for key in run.keys:
             for index, operation in enumerate(self.migration(key).operations):
@@ -299,7 +358,7 @@ class _Builder:
                         index,
                         operation,
                         Action.CARRIED,
-                        "a later run of the app applies to databases with rows, so it is kept",
+                        reason,
                     )
                 kept.append((operation, key))
         return kept
@@ -358,8 +417,9 @@ class _Builder:
         for app_label in self.apps:
             runs = self.runs[app_label]
             old_names = tuple(key[1] for run in runs for key in run.keys)
+            kept = tuple(sorted(name for app, name in self.kept if app == app_label))
             if app_label not in self.changed:
-                app_plans.append(AppPlan(app_label, old_names, ()))
+                app_plans.append(AppPlan(app_label, old_names, (), kept))
                 continue
             new = []
             for run in runs:
@@ -371,7 +431,7 @@ class _Builder:
                     path = migration_path(self.migration(key))
                     if path is not None:
                         old_files.append(path)
-            app_plans.append(AppPlan(app_label, old_names, tuple(new)))
+            app_plans.append(AppPlan(app_label, old_names, tuple(new), kept))
         plan = SquashPlan(
             tuple(app_plans), tuple(self.notes), tuple(self.warnings), probed_on=self.vendor
         )
@@ -380,11 +440,19 @@ class _Builder:
     def build_run(self, run: Run) -> BuiltMigration:
         code = CopiedCode()
         settings_dependencies: set[Key] = set()
-        if run.index == 0:
+        initial = self.from_schema(run)
+        if initial:
             schema, data, settings_dependencies = self.first_run_operations(run)
             operations = [*schema, *(_with_local_code(op, code, key) for op, key in data)]
         else:
-            data = self.later_run_operations(run)
+            if run.index > 0:
+                reason = "a later run of the app applies to databases with rows, so it is kept"
+            else:
+                reason = (
+                    "the run moves a model between apps or follows a migration kept as it "
+                    "is, so its operations are kept"
+                )
+            data = self.later_run_operations(run, reason)
             operations = MigrationOptimizer().optimize(
                 [_with_local_code(op, code, key) for op, key in data], run.app_label
             )
@@ -396,7 +464,7 @@ class _Builder:
             "operations": operations,
             "dependencies": dependencies,
             "replaces": list(run.keys),
-            "initial": run.index == 0,
+            "initial": initial,
         }
         migration = type("Migration", (migrations.Migration,), attributes)(name, run.app_label)
         writer = MigrationWriter(migration)
@@ -413,7 +481,7 @@ class _Builder:
             tuple(run.keys),
             tuple(dependencies),
             len(operations),
-            from_schema=run.index == 0,
+            from_schema=initial,
         )
         return BuiltMigration(plan, Path(writer.path), text)
 

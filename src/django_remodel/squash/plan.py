@@ -64,7 +64,10 @@ class AppPlan:
 
     app_label: str
     old: tuple[str, ...]
+    """The old migrations the new ones replace."""
     new: tuple[NewMigration, ...]
+    kept: tuple[str, ...] = ()
+    """Old migrations that themselves replace others: kept as they are, between new ones."""
 
     @property
     def unchanged(self) -> bool:
@@ -87,11 +90,11 @@ class SquashPlan:
 
     @property
     def old_count(self) -> int:
-        return sum(len(app.old) for app in self.squashed)
+        return sum(len(app.old) + len(app.kept) for app in self.squashed)
 
     @property
     def new_count(self) -> int:
-        return sum(len(app.new) for app in self.squashed)
+        return sum(len(app.new) + len(app.kept) for app in self.squashed)
 
     def notes_with(self, action: Action) -> tuple[OperationNote, ...]:
         return tuple(note for note in self.notes if note.action is action)

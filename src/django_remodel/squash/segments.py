@@ -12,6 +12,10 @@ The cut follows the old history's own dependencies, so each run ends where the
 old history could stop: a database that applied one run of an app but not the
 next is at a state the old history had, and the next new migration starts
 from that very state.
+
+A migration in ``kept`` (one that itself replaces others) stays as it is, and
+the app's history is cut before and after it; a migration in ``cut_before`` (one
+that moves a model between apps) starts a new run of its app.
 """
 
 from __future__ import annotations
@@ -58,9 +62,17 @@ class Run:
         return Unit(self.app_label, self.index)
 
 
-def cut_runs(graph: MigrationGraph, app_labels: Iterable[str]) -> dict[str, list[Run]]:
-    """The runs of each app in ``app_labels``, in order; the other apps' migrations are kept."""
+def cut_runs(
+    graph: MigrationGraph,
+    app_labels: Iterable[str],
+    kept: Iterable[Key] = (),
+    cut_before: Iterable[Key] = (),
+) -> dict[str, list[Run]]:
+    """The runs of each app in ``app_labels``, in order; the other apps' migrations and
+    those in ``kept`` are kept, and each migration in ``cut_before`` starts a run."""
     chosen = set(app_labels)
+    keep = set(kept)
+    starts = set(cut_before)
     parents: dict[Key, set[Key]] = {
         key: {parent.key for parent in node.parents} for key, node in graph.node_map.items()
     }
@@ -90,7 +102,7 @@ def cut_runs(graph: MigrationGraph, app_labels: Iterable[str]) -> dict[str, list
 
     def can_join(key: Key) -> bool:
         app_label = key[0]
-        if app_label not in chosen or app_label not in open_run:
+        if app_label not in chosen or app_label not in open_run or key in keep | starts:
             return False
         current = Unit(app_label, open_run[app_label])
         return not any(
@@ -101,7 +113,7 @@ def cut_runs(graph: MigrationGraph, app_labels: Iterable[str]) -> dict[str, list
     def rank(key: Key) -> int:
         if can_join(key):
             return 0
-        if key[0] not in chosen:
+        if key[0] not in chosen or key in keep:
             return 1
         return 2 if key[0] not in open_run else 3
 
@@ -109,7 +121,7 @@ def cut_runs(graph: MigrationGraph, app_labels: Iterable[str]) -> dict[str, list
         ready.sort(key=lambda key: (rank(key), key))
         key = ready.pop(0)
         app_label = key[0]
-        if app_label not in chosen:
+        if app_label not in chosen or key in keep:
             unit = Unit(app_label, -1, key[1])
         else:
             if not can_join(key):
