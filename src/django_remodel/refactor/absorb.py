@@ -43,7 +43,7 @@ from django_remodel.operations import (
     RepointProfileReferences,
 )
 from django_remodel.plans.absorb import AbsorbError, AbsorbPlan, Reference
-from django_remodel.refactor.normalize import FileEdit, _models_path
+from django_remodel.refactor.normalize import FileEdit, _models_path, write_changes
 
 
 @dataclass(frozen=True)
@@ -298,14 +298,7 @@ def prepare(plan: AbsorbPlan, *, project_root: Path | None = None) -> AbsorbChan
 
 def apply(changes: AbsorbChanges) -> None:
     """Write the migrations and the edited files; all or nothing."""
-    for edit in changes.edits:
-        if edit.path.read_text(encoding="utf-8") != edit.before:
-            raise AbsorbError(
-                f"{str(edit.path)!r} changed since the plan was prepared; run the command again."
-            )
-    writer.write(changes.migrations)
-    for edit in changes.edits:
-        edit.path.write_text(edit.after, encoding="utf-8")
+    write_changes(changes.migrations, changes.edits, AbsorbError)
 
 
 def measure(plan: AbsorbPlan, using: str) -> dict[str, int]:

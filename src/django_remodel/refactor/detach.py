@@ -45,7 +45,7 @@ from django_remodel.operations import (
     SplitReferences,
 )
 from django_remodel.plans.detach import DetachError, DetachPlan
-from django_remodel.refactor.normalize import FileEdit, _auto_field, _models_path
+from django_remodel.refactor.normalize import FileEdit, _auto_field, _models_path, write_changes
 
 
 @dataclass(frozen=True)
@@ -388,14 +388,7 @@ def prepare(plan: DetachPlan, *, project_root: Path | None = None) -> DetachChan
 
 def apply(changes: DetachChanges) -> None:
     """Write the migrations and the edited models; all or nothing."""
-    for edit in changes.edits:
-        if edit.path.read_text(encoding="utf-8") != edit.before:
-            raise DetachError(
-                f"{str(edit.path)!r} changed since the plan was prepared; run the command again."
-            )
-    writer.write(changes.migrations)
-    for edit in changes.edits:
-        edit.path.write_text(edit.after, encoding="utf-8")
+    write_changes(changes.migrations, changes.edits, DetachError)
 
 
 def measure(plan: DetachPlan, using: str) -> dict[str, int]:

@@ -263,16 +263,26 @@ def prepare(plan: NormalizePlan, *, project_root: Path | None = None) -> Normali
     return NormalizeChanges(plan=plan, migrations=rendered, edits=edits, usages=usages)
 
 
-def apply(changes: NormalizeChanges) -> None:
-    """Write the migrations and the edited models; all or nothing."""
-    for edit in changes.edits:
+def write_changes(
+    migrations: Sequence[writer.WrittenMigration],
+    edits: Sequence[FileEdit],
+    error: type[RemodelError] = RemodelError,
+) -> None:
+    """Write the migrations and the edited files; all or nothing: a file that changed
+    since the edits were prepared raises ``error`` before anything is written."""
+    for edit in edits:
         if edit.path.read_text(encoding="utf-8") != edit.before:
-            raise RemodelError(
+            raise error(
                 f"{str(edit.path)!r} changed since the plan was prepared; run the command again."
             )
-    writer.write(changes.migrations)
-    for edit in changes.edits:
+    writer.write(migrations)
+    for edit in edits:
         edit.path.write_text(edit.after, encoding="utf-8")
+
+
+def apply(changes: NormalizeChanges) -> None:
+    """Write the migrations and the edited models; all or nothing."""
+    write_changes(changes.migrations, changes.edits)
 
 
 def longest_value(plan: NormalizePlan, using: str) -> int | None:
