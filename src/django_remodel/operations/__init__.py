@@ -21,18 +21,32 @@ from django_remodel.operations.detach import (
     ResetKeySequence,
     SplitReferences,
 )
+from django_remodel.operations.merge import (
+    CreateMergeMap,
+    DropMergeMap,
+    MergeLinks,
+    MergeRows,
+    RepointGenericReferences,
+    RepointReferences,
+)
 from django_remodel.operations.normalize import NormalizeColumn, RestoreColumnFromForeignKey
 from django_remodel.operations.swap_user import RepointContentType
 
 __all__ = [
     "CopyParentFields",
     "CopyProfileFields",
+    "CreateMergeMap",
     "DetachParentRows",
+    "DropMergeMap",
     "KeepProfileReferences",
     "KeepProfileRows",
+    "MergeLinks",
+    "MergeRows",
     "NormalizeColumn",
     "RepointContentType",
+    "RepointGenericReferences",
     "RepointProfileReferences",
+    "RepointReferences",
     "ResetKeySequence",
     "RestoreColumnFromForeignKey",
     "SetModelBases",
@@ -54,6 +68,12 @@ for _operation in (
     RepointProfileReferences,
     KeepProfileReferences,
     KeepProfileRows,
+    CreateMergeMap,
+    DropMergeMap,
+    MergeRows,
+    RepointReferences,
+    MergeLinks,
+    RepointGenericReferences,
 ):
     _operation.__module__ = __name__
 del _operation

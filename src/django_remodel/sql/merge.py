@@ -1,0 +1,785 @@
+"""Per-vendor SQL for ``remodel merge``: rows of several models become rows of one.
+
+Everything goes through an *id map*, a table of the merge's own with one row
+per source row (and per row the target held before): ``source`` (the model's
+label), ``old_pk`` (its key, as text), ``merge_key`` (the identity key after
+normalization), ``new_pk`` (the target row it becomes), ``leads`` (whether
+the target row is created from it) and ``ts`` (the timestamp the ``newest``
+policy compares). Its ``id`` follows the order rows were registered in: the
+target's rows first, then each source in the order given, by primary key;
+"earlier" below means a smaller ``id``.
+
+The moves, each a fixed number of statements (per batch of source rows):
+
+- *register*: a source's rows into the id map (rows already there are skipped);
+- *allocate*: each group of rows with the same key gets its target row: the
+  one the target already holds, or a new key after the largest one, led by
+  the group's earliest row;
+- *insert*: the target rows led by a source's rows, from their values;
+- *resolve*: per field, the value of the row the field's policy chooses in
+  each group (``first``, ``coalesce``, ``newest``); a relation to a source is
+  translated through the id map;
+- *repoint*: foreign keys, many-to-many rows and generic references, joined
+  through the id map.
+
+Identifiers are quoted with the connection's ``quote_name``; values are
+parameters.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from django_remodel.errors import UnsupportedBackendError
+from django_remodel.sql.base import ALL_ROWS, KeyRange, Statement
+
+MAP = "m"
+"""Alias of the id map row being moved."""
+OTHER = "w"
+"""Alias of another id map row of the same group."""
+SOURCE = "s"
+TARGET = "t"
+REFERRER = "r"
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    """A source model's table, as the id map and the statements know it."""
+
+    label: str
+    """``app_label.model_name`` (lowercase): the id map's ``source``."""
+    table: str
+    pk: str
+    pk_integer: bool
+    key: str
+    key_text: bool
+    ts: str | None = None
+
+
+@dataclass(frozen=True)
+class Value:
+    """A target column and the column of each source that fills it."""
+
+    column: str
+    policy: str
+    sources: tuple[tuple[str, str], ...]
+    """``(source label, source column)`` in source order."""
+    text: bool
+    new: bool
+    """The target lacked the field: its rows from before get a value as well."""
+    refers_to: str | None = None
+    """A relation to a source: its values are keys of that source, translated through the
+    id map (the target column then refers to the target)."""
+
+    def source_column(self, label: str) -> str | None:
+        return dict(self.sources).get(label)
+
+
+@dataclass(frozen=True)
+class Merge:
+    """The tables and columns of one merge."""
+
+    id_map: str
+    target_label: str
+    target_table: str
+    target_pk: str
+    target_key: str
+    target_key_text: bool
+    sources: tuple[SourceTable, ...]
+    values: tuple[Value, ...]
+    constants: tuple[tuple[str, Any], ...] = ()
+    """Target columns no source fills, with the value a created row gets (its default)."""
+    fills: tuple[tuple[str, str], ...] = ()
+    """``(column, other column)``: where a source has nothing for ``column``, a created row
+    takes what it has for ``other``."""
+    normalization: str = "trim-casefold"
+
+    def source(self, label: str) -> SourceTable:
+        return next(s for s in self.sources if s.label == label)
+
+
+Fragment = tuple[str, tuple[Any, ...]]
+"""A piece of SQL and its parameters, in the order they appear in it."""
+
+
+def joined(parts: Sequence[Fragment], separator: str) -> Fragment:
+    return separator.join(sql for sql, _ in parts), tuple(p for _, ps in parts for p in ps)
+
+
+class MergeSQL:
+    """The statements of a merge on one vendor; subclasses fill in the joins."""
+
+    vendor: ClassVar[str]
+
+    def __init__(self, connection: BaseDatabaseWrapper, merge: Merge) -> None:
+        self.connection = connection
+        self.merge = merge
+        self.quote = connection.ops.quote_name
+
+    # -- Expressions -------------------------------------------------------------------
+
+    def col(self, ref: str | None, name: str) -> str:
+        return self.quote(name) if ref is None else f"{ref}.{self.quote(name)}"
+
+    def table(self, name: str, alias: str | None = None) -> str:
+        return self.quote(name) if alias is None else f"{self.quote(name)} {alias}"
+
+    @property
+    def id_map(self) -> str:
+        return self.quote(self.merge.id_map)
+
+    def as_text(self, expression: str) -> str:
+        return f"CAST({expression} AS TEXT)"
+
+    def as_integer(self, expression: str) -> str:
+        return f"CAST({expression} AS BIGINT)"
+
+    def exact(self, expression: str) -> str:
+        """Text compared byte for byte, whatever the column's collation."""
+        raise NotImplementedError
+
+    def same(self, left: str, right: str, *, text: bool) -> str:
+        """Null-safe equality, exact for text."""
+        raise NotImplementedError
+
+    def nonempty(self, expression: str, *, text: bool) -> str:
+        if text:
+            return f"({expression} IS NOT NULL AND {expression} <> '')"
+        return f"{expression} IS NOT NULL"
+
+    def in_range(self, column: str, keys: KeyRange) -> Fragment:
+        """`` AND column in keys`` and its parameters (nothing for every row)."""
+        if keys == ALL_ROWS:
+            return "", ()
+        if keys.lower is not None and keys.upper is not None and keys.lower_inclusive:
+            return f" AND {column} BETWEEN %s AND %s", (keys.lower, keys.upper)
+        conditions, params = [], []
+        if keys.lower is not None:
+            conditions.append(f" AND {column} {'>=' if keys.lower_inclusive else '>'} %s")
+            params.append(keys.lower)
+        if keys.upper is not None:
+            conditions.append(f" AND {column} <= %s")
+            params.append(keys.upper)
+        return "".join(conditions), tuple(params)
+
+    def key_of(self, ref: str, column: str, *, text: bool) -> str:
+        """The normalized identity key of a row, as text; NULL when it has none."""
+        expression = self.col(ref, column)
+        if not text:
+            return f"CASE WHEN {expression} IS NOT NULL THEN {self.as_text(expression)} END"
+        normalized = expression
+        if self.merge.normalization in ("trim", "trim-casefold"):
+            normalized = f"TRIM({normalized})"
+        if self.merge.normalization in ("casefold", "trim-casefold"):
+            normalized = f"LOWER({normalized})"
+        return (
+            f"CASE WHEN {expression} IS NOT NULL AND TRIM({expression}) <> '' THEN {normalized} END"
+        )
+
+    def maps(self, source: SourceTable, old: str | None = None, alias: str = MAP) -> Fragment:
+        """The id map row (``alias``) of the row whose key to ``source`` is ``old`` (by
+        default the source row ``s`` itself)."""
+        old = old or self.col(SOURCE, source.pk)
+        return (
+            f"{self.col(alias, 'source')} = %s AND "
+            f"{self.col(alias, 'old_pk')} = {self.as_text(old) if source.pk_integer else old}",
+            (source.label,),
+        )
+
+    def source_row(self, source: SourceTable, map_alias: str, ref: str) -> str:
+        """The source row ``ref`` of the id map row ``map_alias`` (by the source's key)."""
+        old = self.col(map_alias, "old_pk")
+        return f"{self.col(ref, source.pk)} = {self.as_integer(old) if source.pk_integer else old}"
+
+    def update_join(
+        self,
+        table: str,
+        alias: str,
+        assignments: Sequence[tuple[str, Fragment]],
+        joins: Sequence[tuple[str, Fragment]],
+        where: Fragment,
+    ) -> Statement:
+        """``UPDATE table alias SET column = expression ...`` joined to ``joins``
+        (``(table and alias, condition)``; the first condition links to ``alias``)."""
+        raise NotImplementedError
+
+    # -- Registering rows --------------------------------------------------------------
+
+    def register_target(self, keys: KeyRange = ALL_ROWS) -> Statement:
+        """The target's own rows in ``keys`` into the id map (not the rows a merge created,
+        which are there already)."""
+        merge = self.merge
+        pk = self.col(TARGET, merge.target_pk)
+        condition, params = self.in_range(pk, keys)
+        sql = (
+            f"INSERT INTO {self.id_map} (source, old_pk, merge_key, new_pk, leads) "
+            f"SELECT %s, {self.as_text(pk)}, "
+            f"{self.key_of(TARGET, merge.target_key, text=merge.target_key_text)}, {pk}, %s "
+            f"FROM {self.table(merge.target_table, TARGET)} WHERE NOT EXISTS (SELECT 1 FROM "
+            f"{self.table(merge.id_map, MAP)} WHERE {self.col(MAP, 'new_pk')} = {pk}){condition}"
+        )
+        return Statement(sql, (merge.target_label, False, *params))
+
+    def register(self, source: SourceTable, keys: KeyRange = ALL_ROWS) -> Statement:
+        """A source's rows in ``keys`` into the id map, those not there yet."""
+        pk = self.col(SOURCE, source.pk)
+        condition, params = self.in_range(pk, keys)
+        ts = self.col(SOURCE, source.ts) if source.ts else "NULL"
+        found, found_params = self.maps(source)
+        sql = (
+            f"INSERT INTO {self.id_map} (source, old_pk, merge_key, leads, ts) "
+            f"SELECT %s, {self.as_text(pk) if source.pk_integer else pk}, "
+            f"{self.key_of(SOURCE, source.key, text=source.key_text)}, %s, {ts} "
+            f"FROM {self.table(source.table, SOURCE)} WHERE NOT EXISTS (SELECT 1 FROM "
+            f"{self.table(self.merge.id_map, MAP)} WHERE {found}){condition}"
+        )
+        return Statement(sql, (source.label, False, *found_params, *params))
+
+    # -- Allocating target rows --------------------------------------------------------
+
+    def largest_target_key(self) -> Statement:
+        pk = self.quote(self.merge.target_pk)
+        return Statement(
+            f"SELECT COALESCE(MAX({pk}), 0) FROM {self.quote(self.merge.target_table)}"
+        )
+
+    def join_groups(self, *, leaders_from_target: bool) -> Statement:
+        """Give each unallocated row with a key the target row of its group: the target's
+        own row, or (``leaders_from_target`` false) the one its group's leader creates."""
+        leaders, params = (
+            ("source = %s", (self.merge.target_label,))
+            if leaders_from_target
+            else ("leads = %s", (True,))
+        )
+        groups = (
+            f"(SELECT merge_key, MIN(new_pk) AS new_pk FROM {self.id_map} WHERE {leaders} "
+            "AND merge_key IS NOT NULL AND new_pk IS NOT NULL GROUP BY merge_key) g"
+        )
+        return self.update_join(
+            self.merge.id_map,
+            MAP,
+            [("new_pk", ("g.new_pk", ()))],
+            [(groups, (f"g.merge_key = {self.col(MAP, 'merge_key')}", params))],
+            (f"{self.col(MAP, 'new_pk')} IS NULL", ()),
+        )
+
+    def allocate_leaders(self, base: int) -> Statement:
+        """The earliest unallocated row of each key (and each row without a key) leads a new
+        target row, whose key is ``base`` plus its id map id."""
+        sql = (
+            f"UPDATE {self.id_map} SET new_pk = %s + id, leads = %s WHERE new_pk IS NULL AND "
+            f"(merge_key IS NULL OR id IN (SELECT x.id FROM (SELECT MIN(id) AS id FROM "
+            f"{self.id_map} WHERE new_pk IS NULL AND merge_key IS NOT NULL GROUP BY merge_key) x))"
+        )
+        return Statement(sql, (base, True))
+
+    # -- Creating and filling target rows ----------------------------------------------
+
+    def value_of(self, value: Value, source: SourceTable) -> Fragment | None:
+        """What a source row (``s``) gives ``value``; None when the source has nothing."""
+        column = value.source_column(source.label)
+        if column is None:
+            return None
+        expression = self.col(SOURCE, column)
+        if value.refers_to is None:
+            return expression, ()
+        pointed = self.merge.source(value.refers_to)
+        found, params = self.maps(pointed, expression, OTHER)
+        return (
+            f"(SELECT {self.col(OTHER, 'new_pk')} FROM {self.table(self.merge.id_map, OTHER)} "
+            f"WHERE {found})",
+            params,
+        )
+
+    def insert_led(self, source: SourceTable, keys: KeyRange = ALL_ROWS) -> Statement:
+        """Create the target rows that ``source``'s rows in ``keys`` lead, not created yet.
+
+        Columns the source has no value for take the other column named by ``fills``,
+        else their constant, else NULL; relations to sources are set by :meth:`resolve`,
+        once every target row exists."""
+        merge = self.merge
+        constants = dict(merge.constants)
+        by_column = {value.column: value for value in merge.values}
+        fills = dict(merge.fills)
+        columns = [merge.target_pk]
+        expressions: list[Fragment] = [(self.col(MAP, "new_pk"), ())]
+        for value in merge.values:
+            found = None if value.refers_to else self.value_of(value, source)
+            other = by_column.get(fills.get(value.column, ""))
+            if found is None and other is not None and other.refers_to is None:
+                found = self.value_of(other, source)
+            if found is None:
+                found = ("%s", (constants[value.column],)) if value.column in constants else None
+            columns.append(value.column)
+            expressions.append(found or ("NULL", ()))
+        for name, constant in merge.constants:
+            if name not in by_column:
+                columns.append(name)
+                expressions.append(("%s", (constant,)))
+        selected, selected_params = joined(expressions, ", ")
+        mapped, mapped_params = self.maps(source)
+        condition, range_params = self.in_range(self.col(SOURCE, source.pk), keys)
+        sql = (
+            f"INSERT INTO {self.quote(merge.target_table)} "
+            f"({', '.join(self.quote(c) for c in columns)}) "
+            f"SELECT {selected} FROM {self.table(source.table, SOURCE)} "
+            f"INNER JOIN {self.table(merge.id_map, MAP)} ON {mapped} "
+            f"WHERE {self.col(MAP, 'leads')} = %s AND NOT EXISTS (SELECT 1 FROM "
+            f"{self.table(merge.target_table, TARGET)} WHERE "
+            f"{self.col(TARGET, merge.target_pk)} = {self.col(MAP, 'new_pk')}){condition}"
+        )
+        return Statement(sql, (*selected_params, *mapped_params, True, *range_params))
+
+    def wins(self, value: Value, source: SourceTable) -> Fragment:
+        """True where the source row (``s``, id map row ``m``) gives its target row
+        ``value``, by the value's policy; the target's own rows keep the fields they had."""
+        conditions: list[Fragment] = []
+        others = self.table(self.merge.id_map, OTHER)
+        same_group = f"{self.col(OTHER, 'new_pk')} = {self.col(MAP, 'new_pk')}"
+        earlier = f"{self.col(OTHER, 'id')} < {self.col(MAP, 'id')}"
+        mapping = tuple(label for label, _ in value.sources)
+        in_mapping = f"{self.col(OTHER, 'source')} IN ({', '.join(['%s'] * len(mapping))})"
+        if not value.new:
+            conditions.append(
+                (
+                    f"NOT EXISTS (SELECT 1 FROM {others} WHERE {same_group} AND "
+                    f"{self.col(OTHER, 'source')} = %s)",
+                    (self.merge.target_label,),
+                )
+            )
+        if value.policy in ("first", "error"):
+            conditions.append(
+                (
+                    f"NOT EXISTS (SELECT 1 FROM {others} WHERE {same_group} AND {earlier} "
+                    f"AND {in_mapping})",
+                    mapping,
+                )
+            )
+        elif value.policy == "newest":
+            mine, theirs = self.col(MAP, "ts"), self.col(OTHER, "ts")
+            newer = (
+                f"({theirs} > {mine} OR ({theirs} = {mine} AND {earlier}) OR "
+                f"({mine} IS NULL AND ({theirs} IS NOT NULL OR {earlier})))"
+            )
+            conditions.append(
+                (
+                    f"NOT EXISTS (SELECT 1 FROM {others} WHERE {same_group} AND {in_mapping} "
+                    f"AND {newer})",
+                    mapping,
+                )
+            )
+        elif value.policy == "coalesce":
+            column = value.source_column(source.label)
+            assert column is not None
+            conditions.append((self.nonempty(self.col(SOURCE, column), text=value.text), ()))
+            for label, other_column in value.sources:
+                other = self.merge.source(label)
+                conditions.append(
+                    (
+                        f"NOT EXISTS (SELECT 1 FROM {others} INNER JOIN "
+                        f"{self.table(other.table, 'x')} ON {self.source_row(other, OTHER, 'x')} "
+                        f"WHERE {same_group} AND {earlier} AND {self.col(OTHER, 'source')} = %s "
+                        f"AND {self.nonempty(self.col('x', other_column), text=value.text)})",
+                        (label,),
+                    )
+                )
+        else:
+            raise ValueError(f"unknown policy {value.policy!r}")
+        return joined(conditions, " AND ")
+
+    def groups(self, source: SourceTable) -> list[list[Value]]:
+        """The values ``source`` gives, in sets that the same source row wins (one update
+        each): values of the same policy and mapping sources; coalesced ones alone."""
+        found: dict[Any, list[Value]] = {}
+        for value in self.merge.values:
+            if value.source_column(source.label) is None:
+                continue
+            key: Any = (
+                ("coalesce", value.column)
+                if value.policy == "coalesce"
+                else (value.policy, tuple(label for label, _ in value.sources), value.new)
+            )
+            found.setdefault(key, []).append(value)
+        return list(found.values())
+
+    def _differs(
+        self, values: Sequence[Value], source: SourceTable
+    ) -> tuple[list[tuple[str, Fragment]], Fragment]:
+        assignments: list[tuple[str, Fragment]] = []
+        differences: list[Fragment] = []
+        for value in values:
+            given = self.value_of(value, source)
+            assert given is not None
+            assignments.append((value.column, given))
+            sql = self.same(self.col(TARGET, value.column), given[0], text=value.text)
+            differences.append((f"NOT ({sql})", given[1]))
+        return assignments, joined(differences, " OR ")
+
+    def resolve(
+        self, source: SourceTable, values: Sequence[Value], keys: KeyRange = ALL_ROWS
+    ) -> Statement:
+        """Set ``values`` of the target rows whose value ``source``'s rows in ``keys`` win
+        (where they differ)."""
+        wins, win_params = self.wins(values[0], source)
+        assignments, (differs, differs_params) = self._differs(values, source)
+        condition, range_params = self.in_range(self.col(SOURCE, source.pk), keys)
+        return self.update_join(
+            self.merge.target_table,
+            TARGET,
+            assignments,
+            [
+                (
+                    self.table(self.merge.id_map, MAP),
+                    (f"{self.col(MAP, 'new_pk')} = {self.col(TARGET, self.merge.target_pk)}", ()),
+                ),
+                (self.table(source.table, SOURCE), (self.source_row(source, MAP, SOURCE), ())),
+            ],
+            (
+                f"{self.col(MAP, 'source')} = %s AND {wins} AND ({differs}){condition}",
+                (source.label, *win_params, *differs_params, *range_params),
+            ),
+        )
+
+    def verify_values(self, source: SourceTable, values: Sequence[Value]) -> Statement:
+        """How many target rows do not hold what ``source``'s winning rows give them."""
+        wins, win_params = self.wins(values[0], source)
+        _, (differs, differs_params) = self._differs(values, source)
+        found, found_params = self.maps(source)
+        sql = (
+            f"SELECT COUNT(*) FROM {self.table(source.table, SOURCE)} INNER JOIN "
+            f"{self.table(self.merge.id_map, MAP)} ON {found} INNER JOIN "
+            f"{self.table(self.merge.target_table, TARGET)} ON "
+            f"{self.col(TARGET, self.merge.target_pk)} = {self.col(MAP, 'new_pk')} "
+            f"WHERE {wins} AND ({differs})"
+        )
+        return Statement(sql, (*found_params, *win_params, *differs_params))
+
+    def disagreements(self, value: Value) -> Statement:
+        """How many target rows would get different non-empty values of ``value`` from
+        their source rows (the ``error`` policy's check)."""
+        selects: list[Fragment] = []
+        for label, column in value.sources:
+            source = self.merge.source(label)
+            expression = self.col(SOURCE, column)
+            shown = self.exact(expression) if value.text else expression
+            found, params = self.maps(source)
+            selects.append(
+                (
+                    f"SELECT {self.col(MAP, 'new_pk')} AS g, {shown} AS v FROM "
+                    f"{self.table(source.table, SOURCE)} INNER JOIN "
+                    f"{self.table(self.merge.id_map, MAP)} ON {found} "
+                    f"WHERE {self.nonempty(expression, text=value.text)}",
+                    params,
+                )
+            )
+        union, params = joined(selects, " UNION ALL ")
+        sql = (
+            f"SELECT COUNT(*) FROM (SELECT u.g FROM ({union}) u "
+            "GROUP BY u.g HAVING COUNT(DISTINCT u.v) > 1) d"
+        )
+        return Statement(sql, params)
+
+    # -- Checking the rows -------------------------------------------------------------
+
+    def verify_rows(self, source: SourceTable) -> Statement:
+        """One row: (source rows without an id map row and target row, id map rows of the
+        source whose source row is gone)."""
+        found, params = self.maps(source)
+        sql = (
+            f"SELECT (SELECT COUNT(*) FROM {self.table(source.table, SOURCE)} WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {self.table(self.merge.id_map, MAP)} INNER JOIN "
+            f"{self.table(self.merge.target_table, TARGET)} ON "
+            f"{self.col(TARGET, self.merge.target_pk)} = {self.col(MAP, 'new_pk')} "
+            f"WHERE {found})), "
+            f"(SELECT COUNT(*) FROM {self.table(self.merge.id_map, MAP)} WHERE "
+            f"{self.col(MAP, 'source')} = %s AND NOT EXISTS "
+            f"(SELECT 1 FROM {self.table(source.table, SOURCE)} WHERE "
+            f"{self.source_row(source, MAP, SOURCE)}))"
+        )
+        return Statement(sql, (*params, source.label))
+
+    def count_map(self) -> Statement:
+        """One row: (id map rows without their target row, target rows the merge created)."""
+        sql = (
+            f"SELECT COALESCE(SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM "
+            f"{self.table(self.merge.target_table, TARGET)} WHERE "
+            f"{self.col(TARGET, self.merge.target_pk)} = {self.col(MAP, 'new_pk')}) THEN 1 "
+            f"ELSE 0 END), 0), COALESCE(SUM(CASE WHEN {self.col(MAP, 'leads')} = %s THEN 1 "
+            f"ELSE 0 END), 0) FROM {self.table(self.merge.id_map, MAP)}"
+        )
+        return Statement(sql, (True,))
+
+    # -- Undoing -----------------------------------------------------------------------
+
+    def delete_created(self) -> Statement:
+        """Delete the target rows the merge created."""
+        pk = self.quote(self.merge.target_pk)
+        sql = (
+            f"DELETE FROM {self.quote(self.merge.target_table)} WHERE {pk} IN (SELECT "
+            f"{self.col(MAP, 'new_pk')} FROM {self.table(self.merge.id_map, MAP)} WHERE "
+            f"{self.col(MAP, 'leads')} = %s)"
+        )
+        return Statement(sql, (True,))
+
+    def unlink_created(self, value: Value) -> Statement:
+        """Clear the relation ``value`` wherever it points at a row the merge created (so
+        that those rows can be deleted)."""
+        column = self.quote(value.column)
+        sql = (
+            f"UPDATE {self.quote(self.merge.target_table)} SET {column} = NULL WHERE {column} IN "
+            f"(SELECT {self.col(MAP, 'new_pk')} FROM {self.table(self.merge.id_map, MAP)} "
+            f"WHERE {self.col(MAP, 'leads')} = %s)"
+        )
+        return Statement(sql, (True,))
+
+    def clear_map(self) -> Statement:
+        return Statement(f"DELETE FROM {self.id_map}")
+
+    # -- References --------------------------------------------------------------------
+
+    def repoint(
+        self,
+        table: str,
+        pk: str,
+        old: str,
+        new: str,
+        source: SourceTable,
+        keys: KeyRange = ALL_ROWS,
+    ) -> Statement:
+        """Point the new key of each row in ``keys`` at the target row of its old key."""
+        condition, params = self.in_range(self.col(REFERRER, pk), keys)
+        return self.update_join(
+            table,
+            REFERRER,
+            [(new, (self.col(MAP, "new_pk"), ()))],
+            [(self.table(self.merge.id_map, MAP), self.maps(source, self.col(REFERRER, old)))],
+            (f"{self.col(REFERRER, new)} IS NULL{condition}", params),
+        )
+
+    def verify_repoint(self, table: str, old: str, new: str, source: SourceTable) -> Statement:
+        """How many rows' new key is not the target row of their old key."""
+        old_column, new_column = self.col(REFERRER, old), self.col(REFERRER, new)
+        found, params = self.maps(source, old_column)
+        sql = (
+            f"SELECT COUNT(*) FROM {self.table(table, REFERRER)} LEFT JOIN "
+            f"{self.table(self.merge.id_map, MAP)} ON {found} WHERE ({old_column} IS NOT NULL "
+            f"AND NOT ({self.same(new_column, self.col(MAP, 'new_pk'), text=False)})) "
+            f"OR ({old_column} IS NULL AND {new_column} IS NOT NULL)"
+        )
+        return Statement(sql, params)
+
+    def one_to_one_collisions(self, table: str, old: str, source: SourceTable) -> Statement:
+        """How many target rows several rows of ``table`` would point at (a one-to-one)."""
+        found, params = self.maps(source, self.col(REFERRER, old))
+        sql = (
+            f"SELECT COUNT(*) FROM (SELECT {self.col(MAP, 'new_pk')} FROM "
+            f"{self.table(table, REFERRER)} INNER JOIN {self.table(self.merge.id_map, MAP)} ON "
+            f"{found} GROUP BY {self.col(MAP, 'new_pk')} HAVING COUNT(*) > 1) c"
+        )
+        return Statement(sql, params)
+
+    def clear_column(
+        self, table: str, pk: str, column: str, keys: KeyRange = ALL_ROWS
+    ) -> Statement:
+        condition, params = self.in_range(self.quote(pk), keys)
+        return Statement(
+            f"UPDATE {self.quote(table)} SET {self.quote(column)} = NULL WHERE 1 = 1{condition}",
+            params,
+        )
+
+    def copy_links(self, links: Links, source: SourceTable, keys: KeyRange = ALL_ROWS) -> Statement:
+        """Copy many-to-many rows to the new table, each link once, to the target rows."""
+        condition, params = self.in_range(self.col(REFERRER, links.pk), keys)
+        found, found_params = self.maps(source, self.col(REFERRER, links.old))
+        owner = self.col(REFERRER, links.owner)
+        new = self.col(MAP, "new_pk")
+        sql = (
+            f"INSERT INTO {self.quote(links.new_table)} "
+            f"({self.quote(links.new_owner)}, {self.quote(links.new)}) "
+            f"SELECT DISTINCT {owner}, {new} FROM {self.table(links.table, REFERRER)} "
+            f"INNER JOIN {self.table(self.merge.id_map, MAP)} ON {found} WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {self.table(links.new_table, 'n')} WHERE "
+            f"{self.col('n', links.new_owner)} = {owner} AND {self.col('n', links.new)} = "
+            f"{new}){condition}"
+        )
+        return Statement(sql, (*found_params, *params))
+
+    def verify_links(self, links: Links, source: SourceTable) -> Statement:
+        """How many old many-to-many rows have no new row for their owner and target row."""
+        found, params = self.maps(source, self.col(REFERRER, links.old))
+        sql = (
+            f"SELECT COUNT(*) FROM {self.table(links.table, REFERRER)} LEFT JOIN "
+            f"{self.table(self.merge.id_map, MAP)} ON {found} WHERE NOT EXISTS (SELECT 1 FROM "
+            f"{self.table(links.new_table, 'n')} WHERE {self.col('n', links.new_owner)} = "
+            f"{self.col(REFERRER, links.owner)} AND {self.col('n', links.new)} = "
+            f"{self.col(MAP, 'new_pk')})"
+        )
+        return Statement(sql, params)
+
+    def clear_links(self, links: Links) -> Statement:
+        return Statement(f"DELETE FROM {self.quote(links.new_table)}")
+
+    def repoint_generic(
+        self, generic: Generic, source: SourceTable, source_type: int, target_type: int
+    ) -> Statement:
+        """Point the generic references to a source's rows at their target rows."""
+        object_id = self.col(REFERRER, generic.object_id)
+        new = self.col(MAP, "new_pk")
+        found, params = self.maps(source, object_id)
+        return self.update_join(
+            generic.table,
+            REFERRER,
+            [
+                (generic.content_type, ("%s", (target_type,))),
+                (generic.object_id, (self.as_text(new) if generic.text else new, ())),
+            ],
+            [(self.table(self.merge.id_map, MAP), (found, params))],
+            (f"{self.col(REFERRER, generic.content_type)} = %s", (source_type,)),
+        )
+
+    def count_generic(self, generic: Generic, content_type: int) -> Statement:
+        return Statement(
+            f"SELECT COUNT(*) FROM {self.quote(generic.table)} WHERE "
+            f"{self.quote(generic.content_type)} = %s",
+            (content_type,),
+        )
+
+
+@dataclass(frozen=True)
+class Links:
+    """A many-to-many table to a source, and the new one to the target beside it."""
+
+    table: str
+    pk: str
+    owner: str
+    old: str
+    new_table: str
+    new_owner: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Generic:
+    """The content type and object id columns of a generic foreign key."""
+
+    table: str
+    content_type: str
+    object_id: str
+    text: bool
+    """Whether the object id column holds text (else an integer)."""
+
+
+class PostgreSQLMergeSQL(MergeSQL):
+    """``UPDATE ... FROM``; ``IS NOT DISTINCT FROM``; text compared in ``"C"``."""
+
+    vendor = "postgresql"
+
+    def exact(self, expression: str) -> str:
+        return f'({expression}) COLLATE "C"'
+
+    def same(self, left: str, right: str, *, text: bool) -> str:
+        if text:
+            left, right = self.exact(left), self.exact(right)
+        return f"{left} IS NOT DISTINCT FROM {right}"
+
+    def update_join(
+        self,
+        table: str,
+        alias: str,
+        assignments: Sequence[tuple[str, Fragment]],
+        joins: Sequence[tuple[str, Fragment]],
+        where: Fragment,
+    ) -> Statement:
+        sets, set_params = joined(
+            [(f"{self.quote(column)} = {sql}", ps) for column, (sql, ps) in assignments], ", "
+        )
+        (first, (link, link_params)), rest = joins[0], joins[1:]
+        others, other_params = joined(
+            [(f" INNER JOIN {item} ON {sql}", ps) for item, (sql, ps) in rest], ""
+        )
+        sql = (
+            f"UPDATE {self.quote(table)} AS {alias} SET {sets} FROM {first}{others} "
+            f"WHERE {link} AND {where[0]}"
+        )
+        return Statement(sql, (*set_params, *other_params, *link_params, *where[1]))
+
+
+class SQLiteMergeSQL(PostgreSQLMergeSQL):
+    """SQLite 3.33+: ``UPDATE ... FROM``; ``IS``; text compared with ``BINARY``."""
+
+    vendor = "sqlite"
+
+    def as_integer(self, expression: str) -> str:
+        return f"CAST({expression} AS INTEGER)"
+
+    def exact(self, expression: str) -> str:
+        return f"({expression}) COLLATE BINARY"
+
+    def same(self, left: str, right: str, *, text: bool) -> str:
+        if text:
+            left, right = self.exact(left), self.exact(right)
+        return f"{left} IS {right}"
+
+
+class MySQLMergeSQL(MergeSQL):
+    """MySQL and MariaDB: ``UPDATE ... JOIN``; ``<=>``; text compared as bytes."""
+
+    vendor = "mysql"
+
+    def as_text(self, expression: str) -> str:
+        return f"CAST({expression} AS CHAR)"
+
+    def as_integer(self, expression: str) -> str:
+        return f"CAST({expression} AS SIGNED)"
+
+    def exact(self, expression: str) -> str:
+        return f"CAST(CONVERT({expression} USING utf8mb4) AS BINARY)"
+
+    def same(self, left: str, right: str, *, text: bool) -> str:
+        if text:
+            left, right = self.exact(left), self.exact(right)
+        return f"{left} <=> {right}"
+
+    def update_join(
+        self,
+        table: str,
+        alias: str,
+        assignments: Sequence[tuple[str, Fragment]],
+        joins: Sequence[tuple[str, Fragment]],
+        where: Fragment,
+    ) -> Statement:
+        sets, set_params = joined(
+            [(f"{alias}.{self.quote(column)} = {sql}", ps) for column, (sql, ps) in assignments],
+            ", ",
+        )
+        joins_sql, join_params = joined(
+            [(f" INNER JOIN {item} ON {sql}", ps) for item, (sql, ps) in joins], ""
+        )
+        sql = f"UPDATE {self.quote(table)} {alias}{joins_sql} SET {sets} WHERE {where[0]}"
+        return Statement(sql, (*join_params, *set_params, *where[1]))
+
+
+DIALECTS: dict[str, type[MergeSQL]] = {
+    dialect.vendor: dialect for dialect in (PostgreSQLMergeSQL, MySQLMergeSQL, SQLiteMergeSQL)
+}
+
+
+def merge_sql(connection: BaseDatabaseWrapper, merge: Merge) -> MergeSQL:
+    """The merge statements for the database behind ``connection``."""
+    dialect = DIALECTS.get(connection.vendor)
+    if dialect is None:
+        raise UnsupportedBackendError(
+            f"Cannot merge in database {connection.alias!r}: its backend "
+            f"{connection.vendor!r} is not supported; use one of {', '.join(sorted(DIALECTS))}."
+        )
+    if connection.vendor == "sqlite" and sqlite3.sqlite_version_info < (3, 33, 0):
+        raise UnsupportedBackendError(
+            "Merging on SQLite needs SQLite 3.33 or newer (UPDATE ... FROM); this Python has "
+            f"{sqlite3.sqlite_version}."
+        )
+    return dialect(connection, merge)

@@ -1,0 +1,516 @@
+"""The merge operations on the database REMODEL_DB selects.
+
+A migration state of an app of its own (``mergetest``) is built with Django's
+``CreateModel``: a target ``Person`` and three sources (``Patient`` with a
+reference to itself, ``Customer``, ``Member`` with a text primary key), and
+models that refer to them (a foreign key, a one-to-one, a many-to-many and a
+generic foreign key), each with the new reference beside the old one as the
+expand migration leaves them. Rows are written with plain SQL; each test
+drops the tables afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.apps import apps as global_apps
+from django.db import connection, migrations, models
+from django.db.migrations.operations.base import Operation
+from django.db.migrations.state import ProjectState
+from django.db.migrations.writer import MigrationWriter
+from django.test.utils import CaptureQueriesContext
+
+import django_remodel.operations
+from django_remodel.errors import BackfillVerificationError
+from django_remodel.operations import (
+    CreateMergeMap,
+    MergeLinks,
+    MergeRows,
+    RepointGenericReferences,
+    RepointReferences,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+APP = "mergetest"
+ID_MAP = "mergetest_person_merge_ids"
+T1 = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+T2 = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+
+
+def _id() -> models.AutoField[Any, Any]:
+    return models.AutoField(primary_key=True)
+
+
+SCHEMA: list[Operation] = [
+    migrations.CreateModel(
+        "Person",
+        [
+            ("id", _id()),
+            ("email", models.CharField(max_length=254, null=True)),
+            ("name", models.CharField(max_length=100, default="")),
+            ("phone", models.CharField(max_length=32, default="")),
+            ("active", models.BooleanField(default=True)),
+            ("bio", models.TextField(null=True)),
+            ("seen", models.DateTimeField(null=True)),
+            ("referred_by", models.ForeignKey("self", models.SET_NULL, null=True)),
+        ],
+    ),
+    migrations.CreateModel(
+        "Patient",
+        [
+            ("id", _id()),
+            ("email", models.CharField(max_length=254, null=True)),
+            ("name", models.CharField(max_length=100)),
+            ("phone", models.CharField(max_length=32, default="")),
+            ("seen", models.DateTimeField(null=True)),
+            ("referred_by", models.ForeignKey("self", models.SET_NULL, null=True)),
+        ],
+    ),
+    migrations.CreateModel(
+        "Customer",
+        [
+            ("id", _id()),
+            ("email_address", models.CharField(max_length=254)),
+            ("full_name", models.CharField(max_length=100)),
+            ("phone", models.CharField(max_length=32, default="")),
+            ("seen", models.DateTimeField(null=True)),
+        ],
+    ),
+    migrations.CreateModel(
+        "Member",
+        [
+            ("code", models.CharField(max_length=20, primary_key=True)),
+            ("email", models.CharField(max_length=254)),
+            ("bio", models.TextField(default="")),
+            ("seen", models.DateTimeField(null=True)),
+        ],
+    ),
+    migrations.CreateModel(
+        "Visit",
+        [
+            ("id", _id()),
+            ("patient", models.ForeignKey("mergetest.Patient", models.CASCADE)),
+            ("patient_new", models.ForeignKey("mergetest.Person", models.CASCADE, null=True)),
+        ],
+    ),
+    migrations.CreateModel(
+        "Card",
+        [
+            ("id", _id()),
+            ("customer", models.OneToOneField("mergetest.Customer", models.CASCADE)),
+            ("customer_new", models.ForeignKey("mergetest.Person", models.CASCADE, null=True)),
+        ],
+    ),
+    migrations.CreateModel(
+        "Club",
+        [
+            ("id", _id()),
+            ("members", models.ManyToManyField("mergetest.Member")),
+            ("members_new", models.ManyToManyField("mergetest.Person", related_name="+")),
+        ],
+    ),
+    migrations.CreateModel(
+        "Note",
+        [
+            ("id", _id()),
+            ("content_type", models.ForeignKey("contenttypes.ContentType", models.CASCADE)),
+            ("object_id", models.CharField(max_length=40)),
+        ],
+    ),
+]
+
+SOURCES = ["mergetest.Patient", "mergetest.Customer", "mergetest.Member"]
+
+
+def fields(policy: str = "first", **policies: str) -> list[list[Any]]:
+    """The mapping of the three sources onto Person."""
+    mapping: list[tuple[str, dict[str, str]]] = [
+        (
+            "email",
+            {
+                "mergetest.Patient": "email",
+                "mergetest.Customer": "email_address",
+                "mergetest.Member": "email",
+            },
+        ),
+        ("name", {"mergetest.Patient": "name", "mergetest.Customer": "full_name"}),
+        ("phone", {"mergetest.Patient": "phone", "mergetest.Customer": "phone"}),
+        ("bio", {"mergetest.Member": "bio"}),
+        (
+            "seen",
+            {"mergetest.Patient": "seen", "mergetest.Customer": "seen", "mergetest.Member": "seen"},
+        ),
+        ("referred_by", {"mergetest.Patient": "referred_by"}),
+    ]
+    return [
+        [name, sources, "first" if name == "email" else policies.get(name, policy)]
+        for name, sources in mapping
+    ]
+
+
+def merge_rows(**kwargs: Any) -> MergeRows:
+    options: dict[str, Any] = {
+        "model_name": "Person",
+        "sources": SOURCES,
+        "key": "email",
+        "fields": fields(),
+        "id_map": ID_MAP,
+        "new_fields": ["bio", "seen", "referred_by"],
+        **kwargs,
+    }
+    return MergeRows(**options)
+
+
+def references(**batch: Any) -> list[Operation]:
+    return [
+        RepointReferences(
+            "mergetest.Visit", "patient", "patient_new", "mergetest.Patient", id_map=ID_MAP, **batch
+        ),
+        RepointReferences(
+            "mergetest.Card",
+            "customer",
+            "customer_new",
+            "mergetest.Customer",
+            id_map=ID_MAP,
+            **batch,
+        ),
+        MergeLinks(
+            "mergetest.Club", "members", "members_new", "mergetest.Member", id_map=ID_MAP, **batch
+        ),
+    ]
+
+
+def apply(operations: list[Operation], state: ProjectState, *, atomic: bool = True) -> ProjectState:
+    for operation in operations:
+        new = state.clone()
+        operation.state_forwards(APP, new)
+        with connection.schema_editor(atomic=atomic) as editor:
+            operation.database_forwards(APP, editor, state, new)
+        state = new
+    return state
+
+
+def unapply(operations: list[Operation], state: ProjectState) -> None:
+    for operation in reversed(operations):
+        with connection.schema_editor(atomic=True) as editor:
+            operation.database_backwards(APP, editor, state, state)
+
+
+@pytest.fixture
+def state() -> Iterator[ProjectState]:
+    base = ProjectState.from_apps(global_apps)
+    state = apply([*SCHEMA, CreateMergeMap(ID_MAP)], base)
+    try:
+        yield state
+    finally:
+        with connection.schema_editor() as editor:
+            CreateMergeMap(ID_MAP).database_backwards(APP, editor, state, state)
+        for operation in reversed(SCHEMA):
+            assert isinstance(operation, migrations.CreateModel)
+            model = state.apps.get_model(APP, operation.name)
+            with connection.schema_editor() as editor:
+                editor.delete_model(model)
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM django_content_type WHERE app_label = %s", [APP])
+
+
+def insert(table: str, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = list(rows[0])
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join(['%s'] * len(columns))})",
+            [[row[c] for c in columns] for row in rows],
+        )
+
+
+def rows(sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def people() -> dict[str, dict[str, Any]]:
+    """Person rows by lowercased email (or by name when there is none)."""
+    found = {}
+    for pk, email, name, phone, active, bio, seen, referred in rows(
+        "SELECT id, email, name, phone, active, bio, seen, referred_by_id FROM mergetest_person"
+    ):
+        found[(email or name).strip().lower()] = {
+            "id": pk,
+            "email": email,
+            "name": name,
+            "phone": phone,
+            "active": bool(active),
+            "bio": bio,
+            "seen": seen,
+            "referred_by": referred,
+        }
+    return found
+
+
+def seed() -> None:
+    """A staff person already in the target; people spread over the sources."""
+    insert(
+        "mergetest_person",
+        [{"id": 1, "email": "Staff@Example.com", "name": "Staff", "phone": "1", "active": True}],
+    )
+    insert(
+        "mergetest_patient",
+        [
+            {"id": 1, "email": "ann@example.com", "name": "Ann P", "phone": "", "seen": T1},
+            {"id": 2, "email": " BOB@example.com ", "name": "Bob P", "phone": "22", "seen": T2},
+            {"id": 3, "email": None, "name": "No Mail", "phone": "33", "seen": None},
+            {"id": 4, "email": "staff@example.com", "name": "Staff P", "phone": "44", "seen": T1},
+        ],
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE mergetest_patient SET referred_by_id = 1 WHERE id = 2")
+    insert(
+        "mergetest_customer",
+        [
+            {
+                "id": 7,
+                "email_address": "ANN@example.com",
+                "full_name": "Ann C",
+                "phone": "77",
+                "seen": T2,
+            },
+            {
+                "id": 8,
+                "email_address": "cy@example.com",
+                "full_name": "Cy C",
+                "phone": "88",
+                "seen": T1,
+            },
+        ],
+    )
+    insert(
+        "mergetest_member",
+        [
+            {"code": "m-ann", "email": "ann@example.com", "bio": "Ann's bio", "seen": T1},
+            {"code": "m-dee", "email": "dee@example.com", "bio": "Dee's", "seen": None},
+        ],
+    )
+
+
+def test_first_policy_merges_by_normalized_key_and_keeps_the_target_rows(
+    state: ProjectState,
+) -> None:
+    seed()
+    apply([merge_rows()], state)
+    found = people()
+    assert sorted(found) == [
+        "ann@example.com",
+        "bob@example.com",
+        "cy@example.com",
+        "dee@example.com",
+        "no mail",
+        "staff@example.com",
+    ]
+    ann = found["ann@example.com"]
+    # Patient comes first: its values win, even the empty phone; bio only Member has.
+    assert (ann["email"], ann["name"], ann["phone"], ann["bio"]) == (
+        "ann@example.com",
+        "Ann P",
+        "",
+        "Ann's bio",
+    )
+    # The target's own row keeps its fields; the new ones come from the sources.
+    staff = found["staff@example.com"]
+    assert (staff["id"], staff["email"], staff["name"], staff["phone"]) == (
+        1,
+        "Staff@Example.com",
+        "Staff",
+        "1",
+    )
+    assert staff["seen"] is not None
+    # The reference to another patient is translated to that patient's person.
+    assert found["bob@example.com"]["referred_by"] == ann["id"]
+    # Defaults fill what no source gives.
+    assert found["dee@example.com"]["active"] is True
+    assert found["dee@example.com"]["name"] == ""
+    assert rows("SELECT COUNT(*) FROM mergetest_person_merge_ids")[0][0] == 9
+
+
+def test_coalesce_takes_the_first_nonempty_value(state: ProjectState) -> None:
+    seed()
+    apply([merge_rows(fields=fields("coalesce"))], state)
+    ann = people()["ann@example.com"]
+    assert (ann["name"], ann["phone"]) == ("Ann P", "77")
+
+
+def test_newest_takes_the_latest_row(state: ProjectState) -> None:
+    seed()
+    newest = dict.fromkeys(SOURCES, "seen")
+    apply([merge_rows(fields=fields("newest"), newest_by=newest)], state)
+    ann = people()["ann@example.com"]
+    assert (ann["name"], ann["phone"]) == ("Ann C", "77")
+    assert ann["seen"] is not None
+
+
+def test_error_policy_stops_on_disagreement_and_changes_nothing(state: ProjectState) -> None:
+    seed()
+    with pytest.raises(BackfillVerificationError, match="different values for 'name'"):
+        apply([merge_rows(fields=fields(name="error"))], state)
+    assert sorted(people()) == ["staff@example.com"]
+    assert rows("SELECT COUNT(*) FROM mergetest_person_merge_ids")[0][0] == 0
+
+
+def test_references_follow_their_rows(state: ProjectState) -> None:
+    seed()
+    insert("mergetest_visit", [{"id": 1, "patient_id": 1}, {"id": 2, "patient_id": 4}])
+    insert("mergetest_card", [{"id": 1, "customer_id": 7}])
+    insert("mergetest_club", [{"id": 1}])
+    insert(
+        "mergetest_club_members",
+        [{"club_id": 1, "member_id": "m-ann"}, {"club_id": 1, "member_id": "m-dee"}],
+    )
+    apply([merge_rows(), *references()], state)
+    found = people()
+    assert rows("SELECT id, patient_new_id FROM mergetest_visit ORDER BY id") == [
+        (1, found["ann@example.com"]["id"]),
+        (2, 1),
+    ]
+    assert rows("SELECT customer_new_id FROM mergetest_card") == [(found["ann@example.com"]["id"],)]
+    assert sorted(rows("SELECT club_id, person_id FROM mergetest_club_members_new")) == sorted(
+        [(1, found["ann@example.com"]["id"]), (1, found["dee@example.com"]["id"])]
+    )
+
+
+def test_one_to_one_collision_is_reported(state: ProjectState) -> None:
+    seed()
+    insert(
+        "mergetest_customer",
+        [
+            {
+                "id": 9,
+                "email_address": "ann@EXAMPLE.com ",
+                "full_name": "Ann 2",
+                "phone": "",
+                "seen": None,
+            }
+        ],
+    )
+    insert("mergetest_card", [{"id": 1, "customer_id": 7}, {"id": 2, "customer_id": 9}])
+    with pytest.raises(BackfillVerificationError, match="one-to-one"):
+        apply([merge_rows(), references()[1]], state)
+
+
+def test_generic_references_move_to_the_target(state: ProjectState) -> None:
+    seed()
+    insert(
+        "django_content_type",
+        [{"app_label": APP, "model": "patient"}, {"app_label": APP, "model": "member"}],
+    )
+    types = dict(rows("SELECT model, id FROM django_content_type WHERE app_label = %s", [APP]))
+    insert(
+        "mergetest_note",
+        [
+            {"id": 1, "content_type_id": types["patient"], "object_id": "2"},
+            {"id": 2, "content_type_id": types["member"], "object_id": "m-dee"},
+        ],
+    )
+    after = apply([merge_rows()], state)
+    apply(
+        [
+            RepointGenericReferences(
+                "Person", SOURCES, [["mergetest.Note", "content_type", "object_id"]], id_map=ID_MAP
+            )
+        ],
+        after,
+    )
+    person_type = rows(
+        "SELECT id FROM django_content_type WHERE app_label = %s AND model = %s", [APP, "person"]
+    )[0][0]
+    found = people()
+    assert rows("SELECT content_type_id, object_id FROM mergetest_note ORDER BY id") == [
+        (person_type, str(found["bob@example.com"]["id"])),
+        (person_type, str(found["dee@example.com"]["id"])),
+    ]
+    assert rows(
+        "SELECT model FROM django_content_type WHERE app_label = %s ORDER BY model", [APP]
+    ) == [("person",)]
+
+
+def test_backwards_deletes_the_created_rows(state: ProjectState) -> None:
+    seed()
+    insert("mergetest_visit", [{"id": 1, "patient_id": 1}])
+    operations = [merge_rows(), *references()]
+    after = apply(operations, state)
+    unapply(operations, after)
+    assert sorted(people()) == ["staff@example.com"]
+    assert rows("SELECT patient_new_id FROM mergetest_visit") == [(None,)]
+    assert rows("SELECT COUNT(*) FROM mergetest_person_merge_ids")[0][0] == 0
+    # And it merges again the same way.
+    apply(operations, after)
+    assert len(people()) == 6
+
+
+def many(count: int) -> None:
+    insert(
+        "mergetest_patient",
+        [
+            {"id": n, "email": f"p{n}@example.com", "name": f"P{n}", "phone": "", "seen": None}
+            for n in range(1, count + 1)
+        ],
+    )
+    insert(
+        "mergetest_customer",
+        [
+            {
+                "id": n,
+                "email_address": f"P{n * 2}@example.com",
+                "full_name": f"C{n}",
+                "phone": "1",
+                "seen": None,
+            }
+            for n in range(1, count + 1)
+        ],
+    )
+    insert(
+        "mergetest_member",
+        [
+            {"code": f"m{n:06d}", "email": f"p{n * 3}@example.com", "bio": "b", "seen": None}
+            for n in range(1, count + 1)
+        ],
+    )
+    insert("mergetest_visit", [{"id": n, "patient_id": n} for n in range(1, count + 1)])
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_statements_do_not_grow_with_rows(state: ProjectState, batched: bool) -> None:
+    """10 and 1,000 rows per source issue the same statements: in one pass, and in batches
+    (two per table at either size, so the batch counts match)."""
+    counts = []
+    for count in (10, 1000):
+        many(count)
+        batch = {"batch_size": count // 2} if batched else {}
+        operations = [merge_rows(**batch), references(**batch)[0]]
+        with CaptureQueriesContext(connection) as queries:
+            after = apply(operations, state, atomic=not batched)
+        counts.append(len(queries))
+        emails = {f"p{n * k}@example.com" for n in range(1, count + 1) for k in (1, 2, 3)}
+        assert sorted(people()) == sorted(emails)
+        unapply(operations, after)
+        with connection.cursor() as cursor:
+            for table in ("visit", "member", "customer", "patient"):
+                cursor.execute(f"DELETE FROM mergetest_{table}")
+    assert counts[0] == counts[1]
+
+
+def test_operations_deconstruct_to_this_package(state: ProjectState) -> None:
+    for operation in [merge_rows(batch_size=100), *references(), CreateMergeMap(ID_MAP)]:
+        name, args, kwargs = operation.deconstruct()
+        assert getattr(django_remodel.operations, name) is type(operation)
+        rebuilt = type(operation)(*args, **kwargs)
+        assert rebuilt.deconstruct() == (name, args, kwargs)
+        text, imports = MigrationWriter.serialize(operation)
+        assert "django_remodel.operations" in "".join(imports) or "django_remodel" in text
