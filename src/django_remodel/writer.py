@@ -34,6 +34,10 @@ class MigrationSpec:
     """Name after the number; None: what ``makemigrations`` would suggest."""
     atomic: bool = True
     extra_dependencies: tuple[tuple[str, str], ...] = ()
+    app_label: str | None = None
+    """The app the migration belongs to, when not the chain's."""
+    after: tuple[int, ...] = ()
+    """Earlier specs of the chain (by position) it depends on, besides its app's previous."""
 
 
 @dataclass(frozen=True)
@@ -66,36 +70,43 @@ def render_chain(
 ) -> list[WrittenMigration]:
     """Render migrations that follow the app's leaf and each other, without writing them."""
     loader = loader or MigrationLoader(None, ignore_no_migrations=True)
-    previous = leaf(loader, app_label)
-    number = MigrationAutodetector.parse_number(previous[1]) or 0 if previous else 0
-    taken = {name for app, name in loader.disk_migrations if app == app_label}
-    rendered = []
+    previous: dict[str, tuple[str, str] | None] = {}
+    numbers: dict[str, int] = {}
+    rendered: list[WrittenMigration] = []
     for spec in specs:
-        number += 1
+        app = spec.app_label or app_label
+        if app not in previous:
+            previous[app] = leaf(loader, app)
+            last = previous[app]
+            numbers[app] = (MigrationAutodetector.parse_number(last[1]) or 0) if last else 0
+        numbers[app] += 1
+        before = previous[app]
+        after = [(rendered[i].app_label, rendered[i].name) for i in spec.after]
         migration_class = type(
             "Migration",
             (migrations.Migration,),
             {
                 "operations": list(spec.operations),
-                "dependencies": [*([previous] if previous else []), *spec.extra_dependencies],
+                "dependencies": list(
+                    dict.fromkeys([*([before] if before else []), *after, *spec.extra_dependencies])
+                ),
                 "atomic": spec.atomic,
-                "initial": previous is None,
+                "initial": before is None,
             },
         )
-        migration = migration_class("draft", app_label)
-        name = f"{number:04d}_{spec.name or migration.suggest_name()}"
-        if name in taken:
+        migration = migration_class("draft", app)
+        name = f"{numbers[app]:04d}_{spec.name or migration.suggest_name()}"
+        if (app, name) in loader.disk_migrations:
             raise WriterError(
-                f"Migration {app_label}.{name} exists already; choose another name with --name."
+                f"Migration {app}.{name} exists already; choose another name with --name."
             )
         migration.name = name
         writer = MigrationWriter(migration)
         text = writer.as_string()
         if not spec.atomic:
             text = _non_atomic(text, name)
-        migration.name = name
-        rendered.append(WrittenMigration(app_label, name, Path(writer.path), text, migration))
-        previous = (app_label, name)
+        rendered.append(WrittenMigration(app, name, Path(writer.path), text, migration))
+        previous[app] = (app, name)
     return rendered
 
 
@@ -116,7 +127,11 @@ def collect_sql(
     loader = loader or MigrationLoader(None, ignore_no_migrations=True)
     app_label = chain[0].app_label
     start = leaf(loader, app_label)
-    state = loader.project_state(start) if start else loader.project_state()
+    if start and all(item.app_label == app_label for item in chain):
+        state = loader.project_state(start)
+    else:
+        # A chain across apps follows every app's latest migration.
+        state = loader.project_state()
     connection = connections[using]
     result = []
     for item in chain:

@@ -12,6 +12,7 @@ from django_remodel.cli.audit import AuditCommand
 from django_remodel.cli.base import Subcommand
 from django_remodel.cli.detach import DetachCommand
 from django_remodel.cli.lint import LintCommand
+from django_remodel.cli.merge import MergeCommand
 from django_remodel.cli.normalize import NormalizeCommand
 from django_remodel.cli.registry import RegistryCommand
 from django_remodel.cli.schemadiff import SchemadiffCommand
@@ -23,6 +24,7 @@ SUBCOMMANDS: tuple[type[Subcommand], ...] = (
     AuditCommand,
     DetachCommand,
     LintCommand,
+    MergeCommand,
     NormalizeCommand,
     RegistryCommand,
     SchemadiffCommand,

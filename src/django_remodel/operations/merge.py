@@ -203,6 +203,15 @@ def _constant(field: models.Field[Any, Any], connection: BaseDatabaseWrapper) ->
     return field.get_db_prep_save(field.get_default(), connection)
 
 
+def _fallback(field: models.Field[Any, Any], connection: BaseDatabaseWrapper) -> tuple[Any, ...]:
+    """``(value,)`` that a column taking no NULL gets for a NULL (its default, or the empty
+    string of a text field), or ``()`` when it has none."""
+    if field.null:
+        return ()
+    default = field.get_default()
+    return () if default is None else (field.get_db_prep_save(default, connection),)
+
+
 class MergeRows(Operation):
     """Merge the rows of ``sources`` into the target model ``model_name``, by key.
 
@@ -211,7 +220,9 @@ class MergeRows(Operation):
     fields the merge added (the target's own rows get them too); ``fills`` maps a
     target field to another, whose source value a created row takes where its
     source has nothing for the first; ``newest_by`` names each source's timestamp
-    for the ``newest`` policy. ``id_map`` is the table :class:`CreateMergeMap` made.
+    for the ``newest`` policy; ``defaults`` gives target fields the value a created row
+    takes where no source has one (instead of the field's default). ``id_map`` is the
+    table :class:`CreateMergeMap` made.
     """
 
     category = OperationCategory.SQL
@@ -229,6 +240,7 @@ class MergeRows(Operation):
         new_fields: Sequence[str] = (),
         fills: Mapping[str, str] | None = None,
         newest_by: Mapping[str, str] | None = None,
+        defaults: Mapping[str, Any] | None = None,
         key_normalization: str = "trim-casefold",
         batch_size: int | None = None,
         lock_timeout_ms: int | None = None,
@@ -267,6 +279,7 @@ class MergeRows(Operation):
         self.new_fields = list(new_fields)
         self.fills = dict(fills or {})
         self.newest_by = dict(newest_by or {})
+        self.defaults = dict(defaults or {})
         self.key_normalization = key_normalization
         self.options = BatchOptions(batch_size, lock_timeout_ms, pause)
 
@@ -284,6 +297,8 @@ class MergeRows(Operation):
             kwargs["fills"] = self.fills
         if self.newest_by:
             kwargs["newest_by"] = self.newest_by
+        if self.defaults:
+            kwargs["defaults"] = self.defaults
         if self.key_normalization != "trim-casefold":
             kwargs["key_normalization"] = self.key_normalization
         kwargs.update(self.options.kwargs())
@@ -327,6 +342,7 @@ class MergeRows(Operation):
                 if related is not None and related in models_by_label.values():
                     refers_to = _label(related)
                 source_columns.append((labels[label], column(field)))
+            fallback = _fallback(target_field, connection)
             values.append(
                 Value(
                     column=column(target_field),
@@ -335,13 +351,17 @@ class MergeRows(Operation):
                     text=_is_text(target_field),
                     new=name in self.new_fields,
                     refers_to=refers_to,
+                    fallback=() if refers_to or target_field.null else fallback,
                 )
             )
         constants = []
         for field in target._meta.local_concrete_fields:
             if field.primary_key:
                 continue
-            if field.has_default():
+            if field.name in self.defaults:
+                value = field.get_db_prep_save(self.defaults[field.name], connection)
+                constants.append((column(field), value))
+            elif field.has_default() or (not field.null and _fallback(field, connection)):
                 constants.append((column(field), _constant(field, connection)))
             elif field.name not in covered and not field.null:
                 raise OperationSetupError(
@@ -365,6 +385,11 @@ class MergeRows(Operation):
             constants=tuple(constants),
             fills=fills,
             normalization=self.key_normalization,
+            unique_text=tuple(
+                column(field)
+                for field in target._meta.local_concrete_fields
+                if field.unique and not field.primary_key and not field.null and _is_text(field)
+            ),
         )
 
     # -- Running -----------------------------------------------------------------------

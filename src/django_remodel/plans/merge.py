@@ -33,7 +33,7 @@ from typing import Any
 
 from django_remodel import toml
 from django_remodel.audit.duplicates import field_mapping, profile_model
-from django_remodel.errors import RemodelError, UnknownFieldError
+from django_remodel.errors import RemodelError
 from django_remodel.graph import FieldNode, ModelGraph, ModelKind, ModelNode, RelationKind
 
 POLICIES = ("first", "newest", "coalesce", "error")
@@ -102,6 +102,12 @@ class MergePlan:
     keyless: str = "separate"
     target_is_user_model: bool = False
     name: str | None = None
+    fills: tuple[tuple[str, str], ...] = ()
+    """``(target field, other target field)``: a row whose sources have nothing for the
+    first takes what they give the second (``--fill username=email``)."""
+    batch_size: int | None = None
+    lock_timeout_ms: int | None = None
+    pause: float = 0.0
 
     @property
     def target_app(self) -> str:
@@ -157,6 +163,10 @@ def build_plan(
     keyless: str = "separate",
     key_normalization: str | None = None,
     name: str | None = None,
+    fills: Mapping[str, str] | None = None,
+    batch_size: int | None = None,
+    lock_timeout_ms: int | None = None,
+    pause: float = 0.0,
 ) -> MergePlan:
     """Check the sources and the target against the project and plan the merge.
 
@@ -207,6 +217,9 @@ def build_plan(
             f"Key normalization {key_normalization!r} is not one of "
             f"{', '.join(KEY_NORMALIZATIONS)}."
         )
+    fills = dict(fills or {})
+    _check_fills(target_node, mapped, fills)
+    _check_required(target_node, mapped, fills, [node.label for node in source_nodes], graph)
     return MergePlan(
         sources=tuple(node.label for node in source_nodes),
         target=target_label,
@@ -221,6 +234,10 @@ def build_plan(
         keyless=keyless,
         target_is_user_model=target_label == graph.auth_user_model,
         name=name,
+        fills=tuple(fills.items()),
+        batch_size=batch_size or None,
+        lock_timeout_ms=lock_timeout_ms,
+        pause=pause,
     )
 
 
@@ -355,10 +372,13 @@ def _map_fields(
         if existing is not None:
             _check_fits(existing, items, graph, target)
         elif first.related_model is not None and first.related_model in by_label:
-            raise MergeError(
-                f"{items[0][0]}.{items[0][1]} points at {first.related_model}, another source; "
-                f"skip it (--skip {items[0][0]}.{items[0][1]}) or map it to a field of the target."
-            )
+            others = [(m, f) for m, f in items if graph.model(m).field(f).related_model is None]
+            if others:
+                raise MergeError(
+                    f"{items[0][0]}.{items[0][1]} points at {first.related_model}, a source, "
+                    f"but {others[0][0]}.{others[0][1]} fills {destination!r} too and is no "
+                    "relation; map them to different fields."
+                )
         mapped.append(
             MappedField(
                 name=destination,
@@ -388,16 +408,8 @@ def _check_fits(
                 f"{target_field.name} is a {target_field.internal_type}; map it to another "
                 f"field (--map {label}.{name}=...) or skip it."
             )
-        if (
-            target_field.max_length is not None
-            and source.max_length is not None
-            and source.max_length > target_field.max_length
-        ):
-            raise MergeError(
-                f"{label}.{name} may hold {source.max_length} characters but {target.label}."
-                f"{target_field.name} takes at most {target_field.max_length}; widen the target "
-                "field first."
-            )
+        # A source declared longer than the target is measured on the data instead
+        # (refactor.merge.measure: values_too_long).
 
 
 def _check_key(
@@ -416,17 +428,51 @@ def _check_key(
             f"{', '.join(missing)} {'has' if len(missing) == 1 else 'have'} no field mapped to "
             f"the key {key!r}; map one with --map {missing[0]}.<field>={key}."
         )
-    if target is not None:
-        try:
-            target_key = target.field(key)
-        except UnknownFieldError:
-            target_key = None
-        if target_key is not None and not target_key.unique:
-            raise MergeError(
-                f"{target.label}.{key} is not unique, so it cannot identify the merged rows; "
-                "make it unique first or choose another key."
-            )
     return dict(found.sources)
+
+
+def _check_fills(
+    target: ModelNode | None, mapped: list[MappedField], fills: Mapping[str, str]
+) -> None:
+    names = {m.name for m in mapped}
+    for name, other in fills.items():
+        if other not in names:
+            raise MergeError(
+                f"--fill {name}={other}: the sources fill no field {other!r} of the target; "
+                f"name one of: {', '.join(sorted(names))}."
+            )
+        if name not in names and (target is None or name not in {f.name for f in _columns(target)}):
+            raise MergeError(f"--fill {name}={other}: the target has no field {name!r}.")
+
+
+def _check_required(
+    target: ModelNode | None,
+    mapped: list[MappedField],
+    fills: Mapping[str, str],
+    sources: list[str],
+    graph: ModelGraph,
+) -> None:
+    """A field of the target that takes no NULL and has no default must get a value from
+    every source (or from ``--fill``); a user model's password may stay unusable."""
+    if target is None:
+        return
+    by_name = {m.name: m for m in mapped}
+    for field in _columns(target):
+        if field.null or field.default is not None or field.name in fills:
+            continue
+        if field.name == "password" and target.label == graph.auth_user_model:
+            continue  # rows without one get an unusable password
+        given = by_name.get(field.name)
+        missing = [label for label in sources if given is None or given.source_field(label) is None]
+        if field.blank and field.internal_type in _TEXT_TYPES:
+            continue  # an empty string is its value then
+        if missing:
+            raise MergeError(
+                f"{target.label}.{field.name} takes no NULL and has no default, but "
+                f"{', '.join(missing)} {'has' if len(missing) == 1 else 'have'} no field for it. "
+                f"Map one (--map {missing[0]}.<field>={field.name}) or fill it from another "
+                f"target field (--fill {field.name}=<field>)."
+            )
 
 
 def _check_newest(
@@ -509,10 +555,12 @@ def dump_plan(plan: MergePlan, figures: Mapping[str, Any] | None = None) -> str:
     header = {
         key: value
         for key, value in asdict(plan).items()
-        if key not in ("fields", "references", "key_fields", "newest_by")
+        if key not in ("fields", "references", "key_fields", "newest_by", "fills")
+        and value is not None
     }
     header["key_fields"] = dict(plan.key_fields)
     header["newest_by"] = dict(plan.newest_by)
+    header["fills"] = dict(plan.fills)
     lines = [
         "# remodel merge plan: review, edit, then run",
         "#   python manage.py remodel merge --plan THIS_FILE",
@@ -576,6 +624,7 @@ def load_plan(path: str | Path) -> MergePlan:
         section["skipped"] = tuple(section.get("skipped", ()))
         section["key_fields"] = tuple(dict(section["key_fields"]).items())
         section["newest_by"] = tuple(dict(section.get("newest_by", {})).items())
+        section["fills"] = tuple(dict(section.get("fills", {})).items())
         mapped = tuple(
             MappedField(
                 name=item["name"],
@@ -605,6 +654,10 @@ def plan_options(plan: MergePlan) -> dict[str, Any]:
         "keyless": plan.keyless,
         "key_normalization": plan.key_normalization,
         "name": plan.name,
+        "fills": dict(plan.fills),
+        "batch_size": plan.batch_size,
+        "lock_timeout_ms": plan.lock_timeout_ms,
+        "pause": plan.pause,
     }
 
 

@@ -1,6 +1,23 @@
-"""``remodel merge`` against a database: the figures a plan is reviewed with.
+"""Carry out a merge plan: the migrations, the edits to the models; and the figures a plan
+is reviewed with.
 
-Everything is counted inside the database, one statement per figure, whatever
+``prepare`` computes every change without touching anything, so ``--dry-run``
+shows exactly what ``apply`` would write (all or nothing). The migrations span
+the apps involved, each depending on the one before:
+
+- expand (target's app): the fields the target lacks, added as the first
+  source declares them, and the id map (``CreateMergeMap``);
+- expand (each app with a reference to a source): a new key to the target
+  beside each foreign key, one-to-one and many-to-many to a source;
+- backfill (target's app): ``MergeRows``, the target's key sequence moved past
+  the rows it created, ``RepointReferences`` and ``MergeLinks`` per reference;
+- contract (each referring app): the old keys removed and the new ones renamed
+  to the old names, declared as the old ones were but pointing at the target;
+- contract (target's app): generic references and content types moved
+  (``RepointGenericReferences``, irreversible), the id map dropped;
+- contract (each source's app): the sources deleted.
+
+Figures: everything is counted inside the database, one statement per figure, whatever
 the number of rows: rows and rows without a key per source, keys that collide
 inside one source once normalized, keys shared by several sources (the rows
 that become one), the entities the target will hold, per target field the
@@ -10,15 +27,51 @@ hashers cannot read. Counts only: no value of a row is read into Python.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.hashers import get_hashers
-from django.db import connections
+from django.apps import apps as global_apps
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, get_hashers
+from django.db import connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import truncate_name
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.operations import (
+    AddConstraint,
+    AddField,
+    AddIndex,
+    AlterField,
+    AlterUniqueTogether,
+    DeleteModel,
+    RemoveConstraint,
+    RemoveField,
+    RemoveIndex,
+    RenameField,
+)
+from django.db.migrations.operations.base import Operation
+from django.db.migrations.writer import MigrationWriter
 
+from django_remodel import writer
+from django_remodel.codemod import absorb as absorb_codemod
+from django_remodel.codemod import normalize as field_edits
+from django_remodel.codemod.detach import add_import, set_keywords
+from django_remodel.codemod.merge import remove_class
+from django_remodel.codemod.usages import walk
 from django_remodel.graph import ModelGraph
-from django_remodel.plans.merge import MappedField, MergePlan
+from django_remodel.operations import (
+    CreateMergeMap,
+    DropMergeMap,
+    MergeLinks,
+    MergeRows,
+    RepointGenericReferences,
+    RepointReferences,
+    ResetKeySequence,
+)
+from django_remodel.plans.merge import MappedField, MergeError, MergePlan, Reference
+from django_remodel.refactor.normalize import FileEdit, _models_path, write_changes
 
 _TEXT_TYPES = frozenset({"CharField", "SlugField", "EmailField", "URLField", "TextField"})
 
@@ -45,22 +98,21 @@ class _Columns:
     def is_text(self, model: str, field: str) -> bool:
         return self.graph.model(model).field(field).internal_type in _TEXT_TYPES
 
+    def key_field(self, model: str) -> str:
+        return self.plan.key if model == self.plan.target else self.plan.key_field_of(model)
+
     def key(self, model: str) -> str:
-        """The normalized key of a source row (alias ``s``)."""
-        expression = self.column(model, self.plan.key_field_of(model))
+        """The normalized key of a row of ``model`` (alias ``s``)."""
+        expression = self.column(model, self.key_field(model))
         if self.plan.key_normalization in ("trim", "trim-casefold"):
             expression = f"TRIM({expression})"
         if self.plan.key_normalization in ("casefold", "trim-casefold"):
             expression = f"LOWER({expression})"
-        return (
-            self.exact(expression)
-            if self.is_text(model, self.plan.key_field_of(model))
-            else expression
-        )
+        return self.exact(expression) if self.is_text(model, self.key_field(model)) else expression
 
     def has_key(self, model: str) -> str:
-        column = self.column(model, self.plan.key_field_of(model))
-        if self.is_text(model, self.plan.key_field_of(model)):
+        column = self.column(model, self.key_field(model))
+        if self.is_text(model, self.key_field(model)):
             return f"{column} IS NOT NULL AND TRIM({column}) <> ''"
         return f"{column} IS NOT NULL"
 
@@ -141,12 +193,78 @@ def measure(plan: MergePlan, graph: ModelGraph, using: str = "default") -> dict[
                 "GROUP BY u.k HAVING COUNT(DISTINCT u.v) > 1) c"
             )
         figures["keys_whose_sources_disagree"] = conflicts
+        taken = _unique_values_taken_twice(plan, graph, columns, count)
+        if taken:
+            figures["unique_values_held_by_several"] = taken
+        too_long = _too_long(plan, graph, columns, count)
+        if too_long:
+            figures["values_too_long"] = too_long
+        if plan.target_exists:
+            target = plan.target
+            figures["target_rows"] = count(f"SELECT COUNT(*) FROM {columns.table(target)}")
+            figures["target_keys_held_twice"] = count(
+                f"SELECT COUNT(*) FROM (SELECT {columns.key(target)} AS k FROM "
+                f"{columns.table(target)} s WHERE {columns.has_key(target)} GROUP BY "
+                f"{columns.key(target)} HAVING COUNT(*) > 1) d"
+            )
         password = _password_field(plan)
         if password is not None:
             figures["passwords_no_hasher_reads"] = _unreadable_passwords(
                 plan, password, columns, count
             )
     return figures
+
+
+def _unique_values_taken_twice(
+    plan: MergePlan, graph: ModelGraph, columns: _Columns, count: Any
+) -> dict[str, int]:
+    """Per unique field of the target that sources fill, the values that rows of different
+    keys would share (the target's own rows included): the unique constraint would refuse
+    them."""
+    if not plan.target_exists:
+        return {}
+    target = graph.model(plan.target)
+    found = {}
+    for mapped in plan.fields:
+        if mapped.name == plan.key or mapped.new or not target.field(mapped.name).unique:
+            continue
+        selects = []
+        for model, name in [*mapped.sources, (plan.target, mapped.name)]:
+            column = columns.column(model, name)
+            value = columns.exact(column) if columns.is_text(model, name) else column
+            selects.append(
+                f"SELECT {value} AS v, {columns.key(model)} AS k FROM {columns.table(model)} s "
+                f"WHERE {columns.has_key(model)} AND {column} IS NOT NULL"
+            )
+        found[mapped.name] = count(
+            f"SELECT COUNT(*) FROM (SELECT u.v FROM ({' UNION ALL '.join(selects)}) u "
+            "GROUP BY u.v HAVING COUNT(DISTINCT u.k) > 1) d"
+        )
+    return found
+
+
+def _too_long(plan: MergePlan, graph: ModelGraph, columns: _Columns, count: Any) -> dict[str, int]:
+    """Per ``source.field -> target field`` whose source is declared longer than the
+    target field, the source values that do not fit."""
+    if not plan.target_exists:
+        return {}
+    target = graph.model(plan.target)
+    found = {}
+    length = "CHAR_LENGTH" if columns.connection.vendor == "mysql" else "LENGTH"
+    for mapped in plan.fields:
+        if mapped.new:
+            continue
+        limit = target.field(mapped.name).max_length
+        for model, name in mapped.sources:
+            declared = graph.model(model).field(name).max_length
+            if limit is None or declared is None or declared <= limit:
+                continue
+            column = columns.column(model, name)
+            found[f"{model}.{name} -> {mapped.name}"] = count(
+                f"SELECT COUNT(*) FROM {columns.table(model)} s WHERE {length}({column}) > %s",
+                [limit],
+            )
+    return found
 
 
 def _password_field(plan: MergePlan) -> MappedField | None:
@@ -178,4 +296,477 @@ def _like_escaped(text: str) -> str:
     return text.replace("#", "##").replace("%", "#%").replace("_", "#_")
 
 
-__all__ = ["measure"]
+# -------------------------------------------------------------------- migrations
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A place in the project's code that still names a source: a person must change it."""
+
+    path: Path
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class MergeChanges:
+    """Everything ``apply`` would write, and what the user must look at themselves."""
+
+    plan: MergePlan
+    migrations: list[writer.WrittenMigration]
+    edits: list[FileEdit]
+    listed: list[Listed]
+    new_fields: dict[str, str]
+    """``app.Model.field`` of each reference -> the name of the new key beside it."""
+    related_names: dict[str, str]
+    """``app.Model.field`` of each reference whose reverse name would clash on the target ->
+    its new ``related_name``."""
+
+
+def id_map_table(plan: MergePlan) -> str:
+    """The id map's table: named after the target's, within every backend's name limit."""
+    table = global_apps.get_model(plan.target)._meta.db_table
+    return truncate_name(f"{table}_merge_ids", 60)
+
+
+def _field(label: str, name: str) -> models.Field[Any, Any]:
+    found = global_apps.get_model(label)._meta.get_field(name)
+    assert isinstance(found, models.Field)
+    return found
+
+
+def _rebuilt(field: models.Field[Any, Any], **changes: Any) -> models.Field[Any, Any]:
+    _name, _path, args, kwargs = field.deconstruct()
+    kwargs.update(changes)
+    for key in [key for key, value in kwargs.items() if value is _DROP]:
+        del kwargs[key]
+    rebuilt: models.Field[Any, Any] = field.__class__(*args, **kwargs)
+    return rebuilt
+
+
+_DROP = object()
+
+
+def _target_field(plan: MergePlan, mapped: MappedField) -> models.Field[Any, Any]:
+    """A field the target lacks, as its first source declares it (a relation to a source
+    points at the target). One that takes no NULL and has no default becomes nullable,
+    but for text, whose rows from before get the empty string (``_added``)."""
+    model, name = mapped.sources[0]
+    field = _field(model, name)
+    changes: dict[str, Any] = {}
+    if field.is_relation and field.related_model is not None:
+        related: Any = field.related_model
+        if related._meta.label in plan.sources:
+            changes.update(to=plan.target.lower(), related_name="+")
+    if not field.null and not field.has_default() and not _is_text(field):
+        changes.update(null=True, blank=True)
+    return _rebuilt(field, **changes)
+
+
+def _is_text(field: models.Field[Any, Any]) -> bool:
+    return isinstance(field, models.CharField | models.TextField)
+
+
+def _added(plan: MergePlan, mapped: MappedField) -> AddField:
+    """The expand's ``AddField``: a text field taking no NULL without a default gets ``""``
+    as a one-off default for the rows already there (as makemigrations asks for one)."""
+    field = _target_field(plan, mapped)
+    model_name = plan.target.split(".")[1].lower()
+    if _is_text(field) and not field.null and not field.has_default():
+        one_off = _rebuilt(field, default="")
+        return AddField(
+            model_name=model_name, name=mapped.name, field=one_off, preserve_default=False
+        )
+    return AddField(model_name=model_name, name=mapped.name, field=field)
+
+
+def _references(plan: MergePlan) -> list[Reference]:
+    return [r for r in plan.references if r.kind != "generic"]
+
+
+def _through_is_auto(reference: Reference) -> bool:
+    field: Any = _field(reference.model, reference.field)
+    return bool(field.remote_field.through._meta.auto_created)
+
+
+def new_field_names(plan: MergePlan) -> dict[str, str]:
+    """The new key beside each reference: ``<field>_<target model>``, made unique."""
+    target = plan.target.split(".")[1].lower()
+    names: dict[str, str] = {}
+    for reference in _references(plan):
+        if reference.kind == "many-to-many" and not _through_is_auto(reference):
+            continue
+        taken = {f.name for f in global_apps.get_model(reference.model)._meta.get_fields()}
+        taken |= {n for k, n in names.items() if k.startswith(f"{reference.model}.")}
+        name = f"{reference.field}_{target}"
+        while name in taken:
+            name += "_merged"
+        names[f"{reference.model}.{reference.field}"] = name
+    return names
+
+
+def related_names(plan: MergePlan) -> dict[str, str]:
+    """A new ``related_name`` for each reference whose reverse name would clash on the
+    target with one it has already (or with another reference's): ``<name>_as_<field>``."""
+    target = global_apps.get_model(plan.target)
+    sources = {global_apps.get_model(label) for label in plan.sources}
+    taken = {f.name for f in target._meta.get_fields() if not f.auto_created or f.concrete}
+    for relation in target._meta.related_objects:
+        if relation.related_model in sources:
+            continue
+        taken.add(relation.get_accessor_name() or "")
+        taken.add(relation.field.related_query_name())
+    renamed: dict[str, str] = {}
+    for reference in _references(plan):
+        field: Any = _field(reference.model, reference.field)
+        remote = field.remote_field
+        if remote.related_name and remote.related_name.endswith("+"):
+            continue
+        model_name = field.model._meta.model_name
+        accessor = remote.related_name or (
+            model_name if isinstance(field, models.OneToOneField) else f"{model_name}_set"
+        )
+        query = remote.related_query_name or remote.related_name or model_name
+        if accessor in taken or query in taken:
+            base = remote.related_name or model_name
+            accessor = query = f"{base}_as_{field.name}"
+            renamed[f"{reference.model}.{reference.field}"] = accessor
+        taken |= {accessor, query}
+    return renamed
+
+
+def _final_reference(plan: MergePlan, reference: Reference) -> models.Field[Any, Any]:
+    """The reference as declared, pointing at the target (renamed where its reverse name
+    would clash)."""
+    changes: dict[str, Any] = {"to": plan.target.lower()}
+    renamed = related_names(plan).get(f"{reference.model}.{reference.field}")
+    if renamed is not None:
+        changes["related_name"] = renamed
+        remote: Any = _field(reference.model, reference.field).remote_field
+        if remote.related_query_name:
+            changes["related_query_name"] = renamed
+    return _rebuilt(_field(reference.model, reference.field), **changes)
+
+
+def _new_reference(plan: MergePlan, reference: Reference) -> models.Field[Any, Any]:
+    old: Any = _field(reference.model, reference.field)
+    if reference.kind == "many-to-many":
+        return models.ManyToManyField(to=plan.target.lower(), related_name="+", blank=True)
+    kwargs: dict[str, Any] = {"null": True, "blank": True, "related_name": "+"}
+    if not old.db_index:
+        kwargs["db_index"] = False
+    return models.ForeignKey(to=plan.target.lower(), on_delete=old.remote_field.on_delete, **kwargs)
+
+
+def _batch(plan: MergePlan) -> dict[str, Any]:
+    batch: dict[str, Any] = {}
+    if plan.batch_size:
+        batch["batch_size"] = plan.batch_size
+    if plan.lock_timeout_ms is not None:
+        batch["lock_timeout_ms"] = plan.lock_timeout_ms
+    if plan.pause:
+        batch["pause"] = plan.pause
+    return batch
+
+
+def merge_rows(plan: MergePlan) -> MergeRows:
+    """The backfill's ``MergeRows`` for ``plan``."""
+    defaults: dict[str, Any] = {}
+    password = next((m for m in plan.fields if m.name == "password"), None)
+    if plan.target_is_user_model and (
+        password is None or len(password.sources) < len(plan.sources)
+    ):
+        # Rows from a source without a password cannot log in until they set one.
+        defaults["password"] = UNUSABLE_PASSWORD_PREFIX
+    return MergeRows(
+        model_name=plan.target.split(".")[1],
+        sources=list(plan.sources),
+        key=plan.key,
+        fields=[[m.name, dict(m.sources), m.policy] for m in plan.fields],
+        id_map=id_map_table(plan),
+        new_fields=[m.name for m in plan.fields if m.new],
+        fills=dict(plan.fills),
+        newest_by=dict(plan.newest_by),
+        defaults=defaults,
+        key_normalization=plan.key_normalization,
+        **_batch(plan),
+    )
+
+
+def migration_specs(
+    plan: MergePlan, loader: MigrationLoader | None = None
+) -> list[writer.MigrationSpec]:
+    """The migrations of ``plan``, across the apps involved, as operations."""
+    if not plan.target_exists:
+        raise MergeError(
+            f"{plan.target} does not exist yet; add the model (with its key field "
+            f"{plan.key!r}) and migrate, then merge into it."
+        )
+    loader = loader or MigrationLoader(None, ignore_no_migrations=True)
+    target_app, target_name = plan.target.split(".")
+    table = id_map_table(plan)
+    names = new_field_names(plan)
+    source_apps = list(dict.fromkeys(label.split(".")[0] for label in plan.sources))
+    latest = tuple(leaf for app in source_apps if (leaf := writer.leaf(loader, app)) is not None)
+
+    def named(step: str) -> str:
+        return f"{plan.name}_{step}" if plan.name else f"merge_{target_name.lower()}_{step}"
+
+    specs: list[writer.MigrationSpec] = []
+    expand: list[Operation] = [_added(plan, m) for m in plan.fields if m.new]
+    expand.append(CreateMergeMap(table))
+    specs.append(
+        writer.MigrationSpec(
+            expand,
+            named("expand"),
+            app_label=target_app,
+            extra_dependencies=tuple(leaf for leaf in latest if leaf[0] != target_app),
+        )
+    )
+    by_app: dict[str, list[Reference]] = {}
+    for reference in _references(plan):
+        by_app.setdefault(reference.model.split(".")[0], []).append(reference)
+    expands = []
+    for app, references in by_app.items():
+        operations: list[Operation] = [
+            AddField(
+                model_name=r.model.split(".")[1].lower(),
+                name=names[f"{r.model}.{r.field}"],
+                field=_new_reference(plan, r),
+            )
+            for r in references
+            if f"{r.model}.{r.field}" in names
+        ]
+        if operations:
+            expands.append(len(specs))
+            specs.append(
+                writer.MigrationSpec(operations, named("expand"), app_label=app, after=(0,))
+            )
+
+    batch = _batch(plan)
+    backfill: list[Operation] = [merge_rows(plan), ResetKeySequence(model_name=target_name)]
+    for reference in _references(plan):
+        new = names.get(f"{reference.model}.{reference.field}")
+        if new is None:
+            continue
+        operation = MergeLinks if reference.kind == "many-to-many" else RepointReferences
+        backfill.append(
+            operation(
+                reference.model,
+                reference.field,
+                new,
+                reference.source,
+                id_map=table,
+                **batch,
+            )
+        )
+    backfill_index = len(specs)
+    specs.append(
+        writer.MigrationSpec(
+            backfill,
+            named("backfill"),
+            app_label=target_app,
+            atomic=not plan.batch_size,
+            after=(0, *expands),
+        )
+    )
+    contracts = []
+    for app, references in by_app.items():
+        operations = []
+        for r in references:
+            model = r.model.split(".")[1].lower()
+            final = _final_reference(plan, r)
+            new = names.get(f"{r.model}.{r.field}")
+            before, after = _meta_around(r)
+            operations += before
+            if new is not None:
+                operations += [
+                    RemoveField(model_name=model, name=r.field),
+                    RenameField(model_name=model, old_name=new, new_name=r.field),
+                ]
+            operations.append(AlterField(model_name=model, name=r.field, field=final))
+            operations += after
+        # A many-to-many through a model of its own follows that model's keys: last.
+        operations.sort(
+            key=lambda op: (
+                isinstance(op, AlterField) and isinstance(op.field, models.ManyToManyField)
+            )
+        )
+        contracts.append(len(specs))
+        specs.append(
+            writer.MigrationSpec(
+                operations, named("contract"), app_label=app, after=(backfill_index,)
+            )
+        )
+    generic = [[r.model, *_generic_fields(r)] for r in plan.references if r.kind == "generic"]
+    final_ops: list[Operation] = []
+    if generic or global_apps.is_installed("django.contrib.contenttypes"):
+        final_ops.append(
+            RepointGenericReferences(target_name, list(plan.sources), generic, id_map=table)
+        )
+    final_ops.append(DropMergeMap(table))
+    target_contract = len(specs)
+    specs.append(
+        writer.MigrationSpec(
+            final_ops,
+            named("contract"),
+            app_label=target_app,
+            after=(backfill_index, *contracts),
+        )
+    )
+    for app in source_apps:
+        deletions: list[Operation] = [
+            DeleteModel(name=label.split(".")[1])
+            for label in plan.sources
+            if label.split(".")[0] == app
+        ]
+        specs.append(
+            writer.MigrationSpec(
+                deletions,
+                named("contract") if app != target_app else named("delete_sources"),
+                app_label=app,
+                after=(target_contract,),
+            )
+        )
+    return specs
+
+
+def _meta_around(reference: Reference) -> tuple[list[Operation], list[Operation]]:
+    """The constraints and indexes of the referring model that name the reference: taken
+    off before its old key is removed, put back once the new key has its name."""
+    meta = global_apps.get_model(reference.model)._meta
+    model = meta.model_name or ""
+    before: list[Operation] = []
+    after: list[Operation] = []
+    for constraint in meta.constraints:
+        if reference.field in getattr(constraint, "fields", ()):
+            before.append(RemoveConstraint(model_name=model, name=constraint.name))
+            after.append(AddConstraint(model_name=model, constraint=constraint.clone()))
+    for index in meta.indexes:
+        if reference.field in index.fields or f"-{reference.field}" in index.fields:
+            assert index.name is not None
+            before.append(RemoveIndex(model_name=model, name=index.name))
+            after.append(AddIndex(model_name=model, index=index.clone()))
+    together = {tuple(fields) for fields in meta.unique_together}
+    if any(reference.field in fields for fields in together):
+        kept = {fields for fields in together if reference.field not in fields}
+        before.append(AlterUniqueTogether(name=model, unique_together=kept))
+        after.append(AlterUniqueTogether(name=model, unique_together=together))
+    return before, after
+
+
+def _generic_fields(reference: Reference) -> list[str]:
+    model = global_apps.get_model(reference.model)
+    for field in model._meta.private_fields:
+        if field.name == reference.field and hasattr(field, "ct_field"):
+            return [field.ct_field, field.fk_field]
+    raise MergeError(f"{reference.model}.{reference.field} is not a generic foreign key.")
+
+
+# ------------------------------------------------------------------------ edits
+
+
+def _field_code(field: models.Field[Any, Any]) -> tuple[str, set[str]]:
+    code, imports = MigrationWriter.serialize(field)
+    return code, {line for line in imports if line != "from django.db import models"}
+
+
+def _with_imports(text: str, imports: set[str], filename: str) -> str:
+    for line in sorted(imports):
+        module, _, name = line.removeprefix("from ").partition(" import ")
+        if line.startswith("from ") and name:
+            text = add_import(text, module=module, name=name, filename=filename)
+        elif line not in text.splitlines():
+            lines = text.splitlines(keepends=True)
+            last = max(
+                (i for i, item in enumerate(lines) if item.startswith(("import ", "from "))),
+                default=-1,
+            )
+            lines.insert(last + 1, f"{line}\n")
+            text = "".join(lines)
+    return text
+
+
+def _model_edits(plan: MergePlan) -> dict[Path, tuple[str, str]]:
+    """models.py of each app involved: (before, after)."""
+    texts: dict[Path, tuple[str, str]] = {}
+
+    def edit(app: str, change: Any) -> None:
+        path = _models_path(app)
+        before, text = texts.get(path, (path.read_text(encoding="utf-8"),) * 2)
+        texts[path] = (before, change(text, str(path)))
+
+    target_app, target_name = plan.target.split(".")
+    for mapped in plan.fields:
+        if not mapped.new:
+            continue
+        code, imports = _field_code(_target_field(plan, mapped))
+        edit(
+            target_app,
+            lambda text, where, name=mapped.name, code=code, imports=imports: _with_imports(
+                field_edits.add_field(
+                    text, model_name=target_name, field_name=name, field_code=code, filename=where
+                ),
+                imports,
+                where,
+            ),
+        )
+    renamed = related_names(plan)
+    for reference in _references(plan):
+        app, model_name = reference.model.split(".")
+        edit(
+            app,
+            lambda text, where, model_name=model_name, r=reference: absorb_codemod.repoint_field(
+                text, model_name=model_name, field_name=r.field, to=plan.target, filename=where
+            ),
+        )
+        new_name = renamed.get(f"{reference.model}.{reference.field}")
+        if new_name is None:
+            continue
+        values = {"related_name": repr(new_name)}
+        remote: Any = _field(reference.model, reference.field).remote_field
+        if remote.related_query_name:
+            values["related_query_name"] = repr(new_name)
+        edit(
+            app,
+            lambda text, where, model_name=model_name, r=reference, values=values: set_keywords(
+                text, model_name=model_name, field_name=r.field, values=values, filename=where
+            ),
+        )
+    for label in plan.sources:
+        app, name = label.split(".")
+        edit(app, lambda text, where, name=name: remove_class(text, name, filename=where))
+    return texts
+
+
+def _mentions(plan: MergePlan, root: Path, skip: set[Path]) -> list[Listed]:
+    names = [label.split(".")[1] for label in plan.sources]
+    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
+    found = []
+    for path in walk(root):
+        if path.suffix != ".py" or path in skip:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(line):
+                found.append(Listed(path, number, line.strip()))
+    return found
+
+
+def prepare(plan: MergePlan, *, project_root: Path | None = None) -> MergeChanges:
+    """Compute the migrations and the edits of ``plan``; nothing is written."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    specs = migration_specs(plan, loader)
+    rendered = writer.render_chain(plan.target_app, specs, loader=loader)
+    texts = _model_edits(plan)
+    edits = [FileEdit(path, before, after) for path, (before, after) in texts.items()]
+    root = project_root or _models_path(plan.target_app).parent.parent
+    listed = _mentions(plan, root, set(texts))
+    return MergeChanges(plan, rendered, edits, listed, new_field_names(plan), related_names(plan))
+
+
+def apply(changes: MergeChanges) -> None:
+    """Write the migrations and the edited files; all or nothing."""
+    write_changes(changes.migrations, changes.edits, MergeError)
+
+
+__all__ = ["MergeChanges", "apply", "measure", "migration_specs", "prepare"]

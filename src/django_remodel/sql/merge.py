@@ -75,6 +75,9 @@ class Value:
     refers_to: str | None = None
     """A relation to a source: its values are keys of that source, translated through the
     id map (the target column then refers to the target)."""
+    fallback: tuple[Any, ...] = ()
+    """``(value,)``: what the target column takes where a source row's value is NULL (the
+    column takes no NULL)."""
 
     def source_column(self, label: str) -> str | None:
         return dict(self.sources).get(label)
@@ -98,6 +101,9 @@ class Merge:
     """``(column, other column)``: where a source has nothing for ``column``, a created row
     takes what it has for ``other``."""
     normalization: str = "trim-casefold"
+    unique_text: tuple[str, ...] = ()
+    """Unique text columns of the target: a created row with no value for one gets
+    ``<source model>-<old key>`` (not an empty string the next row could not have)."""
 
     def source(self, label: str) -> SourceTable:
         return next(s for s in self.sources if s.label == label)
@@ -287,6 +293,8 @@ class MergeSQL:
             return None
         expression = self.col(SOURCE, column)
         if value.refers_to is None:
+            if value.fallback:
+                return f"COALESCE({expression}, %s)", value.fallback
             return expression, ()
         pointed = self.merge.source(value.refers_to)
         found, params = self.maps(pointed, expression, OTHER)
@@ -309,18 +317,24 @@ class MergeSQL:
         columns = [merge.target_pk]
         expressions: list[Fragment] = [(self.col(MAP, "new_pk"), ())]
         for value in merge.values:
-            found = None if value.refers_to else self.value_of(value, source)
+            own = None if value.refers_to else self.value_of(value, source)
+            found = own
             other = by_column.get(fills.get(value.column, ""))
             if found is None and other is not None and other.refers_to is None:
                 found = self.value_of(other, source)
             if found is None:
                 found = ("%s", (constants[value.column],)) if value.column in constants else None
+            if own is None and value.column in merge.unique_text:
+                found = self.unique_stand_in(found or ("NULL", ()), source)
             columns.append(value.column)
             expressions.append(found or ("NULL", ()))
         for name, constant in merge.constants:
             if name not in by_column:
                 columns.append(name)
-                expressions.append(("%s", (constant,)))
+                given: Fragment = ("%s", (constant,))
+                if name in merge.unique_text:
+                    given = self.unique_stand_in(given, source)
+                expressions.append(given)
         selected, selected_params = joined(expressions, ", ")
         mapped, mapped_params = self.maps(source)
         condition, range_params = self.in_range(self.col(SOURCE, source.pk), keys)
@@ -334,6 +348,17 @@ class MergeSQL:
             f"{self.col(TARGET, merge.target_pk)} = {self.col(MAP, 'new_pk')}){condition}"
         )
         return Statement(sql, (*selected_params, *mapped_params, True, *range_params))
+
+    def concat(self, *parts: str) -> str:
+        return " || ".join(parts)
+
+    def unique_stand_in(self, given: Fragment, source: SourceTable) -> Fragment:
+        """``given``, or where it is empty, ``<source model>-<old key>``: a unique column
+        cannot take the same empty value twice."""
+        sql, params = given
+        stand_in = self.concat("%s", self.col(MAP, "old_pk"))
+        prefix = f"{source.label.rpartition('.')[2]}-"
+        return f"COALESCE(NULLIF(TRIM({sql}), ''), {stand_in})", (*params, prefix)
 
     def wins(self, value: Value, source: SourceTable) -> Fragment:
         """True where the source row (``s``, id map row ``m``) gives its target row
@@ -736,6 +761,9 @@ class MySQLMergeSQL(MergeSQL):
 
     def as_integer(self, expression: str) -> str:
         return f"CAST({expression} AS SIGNED)"
+
+    def concat(self, *parts: str) -> str:
+        return f"CONCAT({', '.join(parts)})"
 
     def exact(self, expression: str) -> str:
         return f"CAST(CONVERT({expression} USING utf8mb4) AS BINARY)"
