@@ -328,13 +328,17 @@ class MergeSQL:
                 found = self.unique_stand_in(found or ("NULL", ()), source)
             columns.append(value.column)
             expressions.append(found or ("NULL", ()))
-        for name, constant in merge.constants:
-            if name not in by_column:
-                columns.append(name)
-                given: Fragment = ("%s", (constant,))
-                if name in merge.unique_text:
-                    given = self.unique_stand_in(given, source)
-                expressions.append(given)
+        for name in dict.fromkeys([*(c for c, _ in merge.constants), *fills]):
+            if name in by_column:
+                continue
+            other = by_column.get(fills.get(name, ""))
+            given = None if other is None or other.refers_to else self.value_of(other, source)
+            if given is None and name in constants:
+                given = ("%s", (constants[name],))
+            if name in merge.unique_text:
+                given = self.unique_stand_in(given or ("NULL", ()), source)
+            columns.append(name)
+            expressions.append(given or ("NULL", ()))
         selected, selected_params = joined(expressions, ", ")
         mapped, mapped_params = self.maps(source)
         condition, range_params = self.in_range(self.col(SOURCE, source.pk), keys)
