@@ -156,6 +156,8 @@ def test_merge_the_legacy_people_into_the_user_model(example_project: Project) -
     backfill = names["accounts"][1]
     project.manage("migrate", "accounts", backfill, "--verbosity", "0")
     merged = project.rows("SELECT COUNT(*) FROM auth_user")[0][0]
+    assert isinstance(merged, int)
+    assert isinstance(users_before, int)
     assert merged > users_before
     expand = names["accounts"][0]
     previous = f"{int(expand[:4]) - 1:04d}"
@@ -178,7 +180,7 @@ def test_merge_the_legacy_people_into_the_user_model(example_project: Project) -
                 (o, p) for o, p in now if "@" in str(p)
             }
             continue
-        people = dict(now)
+        people: dict[object, object] = {row[0]: row[1] for row in now}
         assert set(people) == {row_id for row_id, _ in rows}, reference
         for row_id, who in rows:
             pairs.setdefault(str(who), set()).add(people[row_id])

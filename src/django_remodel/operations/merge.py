@@ -33,6 +33,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.operations.base import Operation, OperationCategory
 from django.db.migrations.state import ProjectState, StateApps
+from django.utils import timezone
 
 from django_remodel.errors import BackfillVerificationError, OperationSetupError
 from django_remodel.operations.batching import (
@@ -200,15 +201,28 @@ def _source_table(model: type[models.Model], key: str, ts: str | None) -> Source
 
 
 def _constant(field: models.Field[Any, Any], connection: BaseDatabaseWrapper) -> Any:
-    return field.get_db_prep_save(field.get_default(), connection)
+    return field.get_db_prep_save(_default(field), connection)
+
+
+def _default(field: models.Field[Any, Any]) -> Any:
+    """What ``save()`` would give a row without a value: the default, the time for
+    ``auto_now``/``auto_now_add``, or the empty string of text (else None)."""
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        now = timezone.now()
+        return (
+            now.date()
+            if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField)
+            else now
+        )
+    return field.get_default()
 
 
 def _fallback(field: models.Field[Any, Any], connection: BaseDatabaseWrapper) -> tuple[Any, ...]:
-    """``(value,)`` that a column taking no NULL gets for a NULL (its default, or the empty
-    string of a text field), or ``()`` when it has none."""
+    """``(value,)`` that a column taking no NULL gets for a NULL (see ``_default``), or
+    ``()`` when it has none."""
     if field.null:
         return ()
-    default = field.get_default()
+    default = _default(field)
     return () if default is None else (field.get_db_prep_save(default, connection),)
 
 
@@ -425,7 +439,9 @@ class MergeRows(Operation):
                 _bind(sql.register, source),
                 source.label,
             )
+        _analyze(runner, sql)
         self._allocate(runner, sql)
+        _analyze(runner, sql)
         for source in merge.sources:
             walk(
                 source.table,
@@ -540,6 +556,17 @@ class MergeRows(Operation):
     @property
     def migration_name_fragment(self) -> str:
         return f"merge_into_{self.model_name.rpartition('.')[2].lower()}"
+
+
+def _analyze(runner: Runner, sql: MergeSQL) -> None:
+    if runner.collecting:
+        runner.show(sql.analyze_map())
+        return
+    with runner.connection.cursor() as cursor:
+        # MySQL's ANALYZE TABLE returns a result set, which must be read.
+        cursor.execute(sql.analyze_map().sql)
+        if cursor.description:
+            cursor.fetchall()
 
 
 def _bind(method: Callable[..., Statement], source: SourceTable) -> Callable[[KeyRange], Statement]:

@@ -31,6 +31,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
+
 from django_remodel import toml
 from django_remodel.audit.duplicates import field_mapping, profile_model
 from django_remodel.errors import RemodelError
@@ -457,9 +459,13 @@ def _check_required(
     if target is None:
         return
     by_name = {m.name: m for m in mapped}
+    model = apps.get_model(target.label)
     for field in _columns(target):
         if field.null or field.default is not None or field.name in fills:
             continue
+        declared = model._meta.get_field(field.name)
+        if getattr(declared, "auto_now", False) or getattr(declared, "auto_now_add", False):
+            continue  # the time of the merge, as save() would give
         if field.name == "password" and target.label == graph.auth_user_model:
             continue  # rows without one get an unusable password
         given = by_name.get(field.name)

@@ -191,9 +191,14 @@ class MergeSQL:
         """The id map row (``alias``) of the row whose key to ``source`` is ``old`` (by
         default the source row ``s`` itself)."""
         old = old or self.col(SOURCE, source.pk)
+        old_pk = self.col(alias, "old_pk")
+        if not source.pk_integer:
+            return f"{self.col(alias, 'source')} = %s AND {old_pk} = {old}", (source.label,)
+        # Both ways round, so that either table can be looked up by its index: the id
+        # map's by (source, old_pk), the other's by its integer key.
         return (
-            f"{self.col(alias, 'source')} = %s AND "
-            f"{self.col(alias, 'old_pk')} = {self.as_text(old) if source.pk_integer else old}",
+            f"{self.col(alias, 'source')} = %s AND {old_pk} = {self.as_text(old)} "
+            f"AND {old} = {self.as_integer(old_pk)}",
             (source.label,),
         )
 
@@ -227,7 +232,8 @@ class MergeSQL:
             f"SELECT %s, {self.as_text(pk)}, "
             f"{self.key_of(TARGET, merge.target_key, text=merge.target_key_text)}, {pk}, %s "
             f"FROM {self.table(merge.target_table, TARGET)} WHERE NOT EXISTS (SELECT 1 FROM "
-            f"{self.table(merge.id_map, MAP)} WHERE {self.col(MAP, 'new_pk')} = {pk}){condition}"
+            f"{self.table(merge.id_map, MAP)} WHERE {self.col(MAP, 'new_pk')} = {pk}){condition} "
+            f"ORDER BY {pk}"
         )
         return Statement(sql, (merge.target_label, False, *params))
 
@@ -242,8 +248,9 @@ class MergeSQL:
             f"SELECT %s, {self.as_text(pk) if source.pk_integer else pk}, "
             f"{self.key_of(SOURCE, source.key, text=source.key_text)}, %s, {ts} "
             f"FROM {self.table(source.table, SOURCE)} WHERE NOT EXISTS (SELECT 1 FROM "
-            f"{self.table(self.merge.id_map, MAP)} WHERE {found}){condition}"
+            f"{self.table(self.merge.id_map, MAP)} WHERE {found}){condition} ORDER BY {pk}"
         )
+        # In key order: the id map's ids then follow the keys, which "earlier" relies on.
         return Statement(sql, (source.label, False, *found_params, *params))
 
     # -- Allocating target rows --------------------------------------------------------
@@ -566,6 +573,11 @@ class MergeSQL:
         )
         return Statement(sql, (True,))
 
+    def analyze_map(self) -> Statement:
+        """Statistics of the id map, which the merge filled itself: without them the
+        planner takes it for empty and loops over it in every join."""
+        return Statement(f"ANALYZE {self.id_map}")
+
     def clear_map(self) -> Statement:
         return Statement(f"DELETE FROM {self.id_map}")
 
@@ -743,6 +755,24 @@ class SQLiteMergeSQL(PostgreSQLMergeSQL):
 
     vendor = "sqlite"
 
+    def join_groups(self, *, leaders_from_target: bool) -> Statement:
+        # A join to the grouped id map would not use an index here; one lookup per row
+        # through the index on merge_key does.
+        leaders, params = (
+            ("g.source = %s", (self.merge.target_label,))
+            if leaders_from_target
+            else ("g.leads = %s", (True,))
+        )
+        found = (
+            f"SELECT MIN(g.new_pk) FROM {self.id_map} g WHERE g.merge_key = "
+            f"{self.id_map}.merge_key AND {leaders} AND g.new_pk IS NOT NULL"
+        )
+        sql = (
+            f"UPDATE {self.id_map} SET new_pk = ({found}) WHERE new_pk IS NULL AND "
+            f"merge_key IS NOT NULL AND EXISTS ({found})"
+        )
+        return Statement(sql, (*params, *params))
+
     def as_integer(self, expression: str) -> str:
         return f"CAST({expression} AS INTEGER)"
 
@@ -768,6 +798,9 @@ class MySQLMergeSQL(MergeSQL):
 
     def concat(self, *parts: str) -> str:
         return f"CONCAT({', '.join(parts)})"
+
+    def analyze_map(self) -> Statement:
+        return Statement(f"ANALYZE TABLE {self.id_map}")
 
     def exact(self, expression: str) -> str:
         return f"CAST(CONVERT({expression} USING utf8mb4) AS BINARY)"
