@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from django_remodel.graph import ModelGraph
+from django_remodel.operations.batching import DEFAULT_BATCH_SECONDS
 from django_remodel.plans.normalize import DEFAULT_BATCH_SIZE, build_plan
 from django_remodel.refactor import normalize
 from tests.conftest import require_servers
@@ -81,6 +82,37 @@ def test_backfill_batches_big_tables_unless_told_not_to(options, batch_size, ato
         assert "batch_size" not in backfill.text
     else:
         assert f"batch_size={batch_size}" in backfill.text
+
+
+@pytest.mark.parametrize(
+    ("options", "written"),
+    [
+        ({}, f"batch_seconds={DEFAULT_BATCH_SECONDS!r}"),
+        ({"batch_seconds": 0.25}, "batch_seconds=0.25"),
+        ({"batch_seconds": 0}, None),  # fixed ranges of batch_size rows
+        ({"batch_size": 0}, None),  # one pass: no batches to size
+    ],
+)
+def test_backfill_batches_are_sized_by_time_unless_told_not_to(options, written):
+    plan = build_plan(
+        ModelGraph.build(),
+        "server.Server.location_name",
+        "server.Location.name",
+        drop_indexes=("server_location_name_idx",),
+        **options,
+    )
+    _, backfill, _ = normalize.prepare(plan).migrations
+    if written is None:
+        assert "batch_seconds" not in backfill.text
+    else:
+        assert written in backfill.text
+
+
+def test_a_negative_batch_seconds_is_refused():
+    with pytest.raises(CommandError, match=r"--batch-seconds -1\.0 is not a duration"):
+        remodel(
+            "server.Server.location_name", "--into", "server.Location.name", "--batch-seconds=-1"
+        )
 
 
 def test_a_negative_batch_size_is_refused():

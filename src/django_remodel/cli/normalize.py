@@ -10,6 +10,7 @@ from django.core.management.base import CommandParser
 
 from django_remodel.cli.base import Subcommand, measured
 from django_remodel.graph import ModelGraph
+from django_remodel.operations.batching import BATCH_GROWTH, DEFAULT_BATCH_SECONDS
 from django_remodel.plans.normalize import (
     DEFAULT_BATCH_SIZE,
     ON_DELETE_CHOICES,
@@ -34,8 +35,9 @@ class NormalizeCommand(Subcommand):
         "  expand    create the target model (when new, unique on its value field)\n"
         "            and a nullable foreign key beside the old column;\n"
         "  backfill  the database inserts the distinct values the target lacks and\n"
-        "            fills the key with one join update (in key ranges with\n"
-        "            --batch-size, each its own transaction, resumable), then\n"
+        "            fills the key with one join update (in key ranges above\n"
+        "            --batch-size rows, sized to take --batch-seconds each, each\n"
+        "            its own transaction, resumable), then\n"
         "            verifies every row and rolls back on any mismatch;\n"
         "  contract  makes the key NOT NULL (unless nulls remain or --null) and\n"
         "            drops the old column (migrating back restores it).\n"
@@ -82,6 +84,18 @@ class NormalizeCommand(Subcommand):
             "fill the key in primary-key ranges of this many rows, each its own transaction "
             "(the migration is not atomic, and resumes where it stopped); 0 fills every row "
             "in one statement, in one transaction.",
+        )
+        parser.add_argument(
+            "--batch-seconds",
+            type=float,
+            default=DEFAULT_BATCH_SECONDS,
+            metavar="SECONDS",
+            help="Size the batches by time: the first holds --batch-size rows, each next one "
+            "as many as the previous one's rate says take this long, commit included "
+            f"(default {DEFAULT_BATCH_SECONDS:g}; at most {BATCH_GROWTH:g} times more or fewer "
+            "rows than the one before). Short batches hold row locks briefly; long ones "
+            "commit less often (each SQLite commit syncs the journal). 0 keeps every batch "
+            "at --batch-size rows.",
         )
         parser.add_argument(
             "--lock-timeout",
@@ -145,6 +159,7 @@ class NormalizeCommand(Subcommand):
                 casefold=loaded.casefold,
                 empty_as_null=loaded.empty_as_null,
                 batch_size=loaded.batch_size,
+                batch_seconds=loaded.batch_seconds,
                 lock_timeout_ms=loaded.lock_timeout_ms,
                 pause=loaded.pause,
                 shim=loaded.shim,
@@ -171,6 +186,7 @@ class NormalizeCommand(Subcommand):
             casefold=options["casefold"],
             empty_as_null=options["empty_as_null"],
             batch_size=options["batch_size"],
+            batch_seconds=options["batch_seconds"],
             lock_timeout_ms=options["lock_timeout"],
             pause=options["pause"],
             shim=options["shim"],
@@ -196,8 +212,13 @@ class NormalizeCommand(Subcommand):
         )
         self.stdout.write(f"  values: {plan.cleaning()}")
         if plan.batch_size:
+            timed = (
+                f" (the first; each next one sized to take about {plan.batch_seconds:g} s)"
+                if plan.batch_seconds
+                else ""
+            )
             self.stdout.write(
-                f"  backfill in batches of {plan.batch_size:,} rows when there are more"
+                f"  backfill in batches of {plan.batch_size:,} rows when there are more{timed}"
             )
         else:
             self.stdout.write("  backfill in one statement, in one transaction")

@@ -25,6 +25,15 @@ constraint is dropped while the batches run and added back ``NOT VALID``, then
 validated: one check of every row at the end instead of one per row at each
 commit, and no lock that stops reads or writes while it runs.
 
+``batch_seconds`` sizes the batches by time: the first is ``batch_size`` rows,
+each next one as many as the previous one's rate says take that long (see
+:mod:`django_remodel.operations.batching`).
+
+Where the database says both text columns compare exactly under their own
+collations (SQLite without ``COLLATE``, PostgreSQL's deterministic ones), one
+catalog read first lets the statements compare with a plain ``=`` (see
+:mod:`django_remodel.sql.base`); ``sqlmigrate`` shows the wrapped form.
+
 ``lock_timeout_ms`` bounds lock waits: PostgreSQL's ``lock_timeout`` for each
 transaction (for the rest of the migration's transaction when unbatched),
 MySQL's ``innodb_lock_wait_timeout`` for the session while the operation runs
@@ -240,6 +249,15 @@ def _check_batching(
         )
 
 
+def _probe_collations(runner: Runner, sql: NormalizeSQL) -> None:
+    """One catalog read: let ``sql`` compare with a plain ``=`` where both columns' own
+    collations are exact already (never while collecting: nothing is read then)."""
+    probe = sql.collation_probe()
+    if probe is None or runner.collecting:
+        return
+    sql.exact_by_default = sql.exact_collations(runner.fetch(probe))
+
+
 def _restore(
     runner: Runner,
     sql: NormalizeSQL,
@@ -338,6 +356,7 @@ class NormalizeColumn(Operation):
         batch_size: int | None = None,
         lock_timeout_ms: int | None = None,
         pause: float = 0.0,
+        batch_seconds: float | None = None,
     ) -> None:
         """Move ``model_name.field_name`` into ``target_model.target_field``, pointing
         ``model_name.fk_name`` at it.
@@ -347,7 +366,8 @@ class NormalizeColumn(Operation):
         database's ``LOWER()``: ASCII only on SQLite) before values are looked up;
         ``empty_as_null`` gives rows holding ``''`` no foreign key. ``batch_size``
         moves rows in primary-key ranges, each its own transaction, ``pause``
-        seconds apart.
+        seconds apart; with ``batch_seconds`` the first range is ``batch_size`` rows
+        and each next one is sized to take about that many seconds.
         """
         self.model_name = model_name
         self.field_name = field_name
@@ -357,7 +377,7 @@ class NormalizeColumn(Operation):
         self.strip = strip
         self.casefold = casefold
         self.empty_as_null = empty_as_null
-        self.options = BatchOptions(batch_size, lock_timeout_ms, pause)
+        self.options = BatchOptions(batch_size, lock_timeout_ms, pause, batch_seconds)
 
     @property
     def batch_size(self) -> int | None:
@@ -370,6 +390,10 @@ class NormalizeColumn(Operation):
     @property
     def pause(self) -> float:
         return self.options.pause
+
+    @property
+    def batch_seconds(self) -> float | None:
+        return self.options.batch_seconds
 
     def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         kwargs: dict[str, Any] = {
@@ -430,6 +454,7 @@ class NormalizeColumn(Operation):
             return
         resolved, sql = prepared
         runner = Runner(schema_editor)
+        _probe_collations(runner, sql)
 
         def insert() -> int:
             self._check_clashes(runner, sql, resolved)
@@ -463,7 +488,9 @@ class NormalizeColumn(Operation):
         if prepared is None:
             return
         resolved, sql = prepared
-        _restore(Runner(schema_editor), sql, resolved, self.options, clear=True)
+        runner = Runner(schema_editor)
+        _probe_collations(runner, sql)
+        _restore(runner, sql, resolved, self.options, clear=True)
 
     def _check_clashes(self, runner: Runner, sql: NormalizeSQL, resolved: _Resolved) -> None:
         """Refuse values the target's unique column would store as one (MySQL collations)."""
@@ -520,7 +547,15 @@ class NormalizeColumn(Operation):
         return (
             f"Fill {self.model_name}.{self.fk_name} and {self.target_model}.{self.target_field} "
             f"from {self.model_name}.{self.field_name}"
-            + (f" (in batches of {self.batch_size:,} rows, if more)" if self.batch_size else "")
+            + (f" (in {self._batches()}, if more)" if self.batch_size else "")
+        )
+
+    def _batches(self) -> str:
+        if self.batch_seconds is None:
+            return f"batches of {self.batch_size:,} rows"
+        return (
+            f"batches of {self.batch_size:,} rows at first, "
+            f"then of about {self.batch_seconds:g} s each"
         )
 
     @property
@@ -546,12 +581,13 @@ class RestoreColumnFromForeignKey(Operation):
         batch_size: int | None = None,
         lock_timeout_ms: int | None = None,
         pause: float = 0.0,
+        batch_seconds: float | None = None,
     ) -> None:
         self.model_name = model_name
         self.field_name = field_name
         self.fk_name = fk_name
         self.target_field = target_field
-        self.options = BatchOptions(batch_size, lock_timeout_ms, pause)
+        self.options = BatchOptions(batch_size, lock_timeout_ms, pause, batch_seconds)
 
     @property
     def batch_size(self) -> int | None:
@@ -598,7 +634,9 @@ class RestoreColumnFromForeignKey(Operation):
             return
         _check_batching(type(self).__name__, resolved, self.options, schema_editor)
         sql = normalize_sql(schema_editor.connection, _column_move(resolved, schema_editor))
-        _restore(Runner(schema_editor), sql, resolved, self.options, clear=False)
+        runner = Runner(schema_editor)
+        _probe_collations(runner, sql)
+        _restore(runner, sql, resolved, self.options, clear=False)
 
     def describe(self) -> str:
         return (

@@ -21,7 +21,7 @@ from typing import Any
 from django_remodel import toml
 from django_remodel.errors import RemodelError, UnknownFieldError
 from django_remodel.graph import FieldNode, ModelGraph, ModelKind, ModelNode
-from django_remodel.operations.batching import DEFAULT_BATCH_SIZE
+from django_remodel.operations.batching import DEFAULT_BATCH_SECONDS, DEFAULT_BATCH_SIZE
 
 ON_DELETE_CHOICES = ("PROTECT", "CASCADE", "SET_NULL", "RESTRICT", "DO_NOTHING")
 _TEXT_TYPES = frozenset({"CharField", "SlugField", "EmailField", "URLField", "TextField"})
@@ -79,6 +79,9 @@ class NormalizePlan:
     batch_size: int = DEFAULT_BATCH_SIZE
     """Above this many rows the backfill commits in key ranges of this many rows;
     0: every row in one statement, in one transaction."""
+    batch_seconds: float = DEFAULT_BATCH_SECONDS
+    """Each batch after the first is sized to take about this long, commit included;
+    0: every batch is ``batch_size`` rows."""
     lock_timeout_ms: int | None = None
     pause: float = 0.0
     shim: bool = False
@@ -168,6 +171,15 @@ def build_plan(graph: ModelGraph, source: str, into: str, **options: Any) -> Nor
         raise NormalizeError(
             f"--batch-size {plan.batch_size} is negative; give a number of rows, or 0 to "
             "move every row in one statement."
+        )
+    if (
+        isinstance(plan.batch_seconds, bool)
+        or not isinstance(plan.batch_seconds, int | float)
+        or not 0 <= plan.batch_seconds < float("inf")
+    ):
+        raise NormalizeError(
+            f"--batch-seconds {plan.batch_seconds!r} is not a duration; give the seconds "
+            "each batch should take, or 0 for batches of --batch-size rows each."
         )
     if plan.on_delete not in ON_DELETE_CHOICES:
         raise NormalizeError(

@@ -160,6 +160,7 @@ def migration_specs(plan: NormalizePlan) -> list[writer.MigrationSpec]:
         batch_size=plan.batch_size or None,
         lock_timeout_ms=plan.lock_timeout_ms,
         pause=plan.pause,
+        batch_seconds=(plan.batch_seconds or None) if plan.batch_size else None,
     )
     contract: list[Operation] = [
         *_nullable_first(plan),

@@ -13,7 +13,11 @@ nothing and gets no foreign key.
 Text is compared exactly: a dialect's ``exact()`` sets aside collations that
 call ``'a'``, ``'A'`` and ``'a '`` equal (MariaDB's usual ones). Lookups also
 keep a plain ``=`` beside the exact one, so the database can still find the
-target row through the index on its column.
+target row through the index on its column. Where the database says that both
+columns' own collations already compare exactly (``collation_probe``: SQLite
+columns declared without ``COLLATE``, PostgreSQL's deterministic collations),
+``exact_by_default`` drops the wrapper and the duplicate condition: a plain
+``=`` then means the same, and the planner estimates one condition, not two.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ SOURCE = "s"
 """Alias of the source table (the model whose column is normalized)."""
 TARGET = "t"
 """Alias of the target table (the lookup model)."""
+VALUES = "n"
+"""Alias of the distinct cleaned values of the source, before the target is looked up."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,8 @@ class NormalizeSQL:
         self.connection = connection
         self.move = move
         self.quote = connection.ops.quote_name
+        self.exact_by_default = False
+        """Whether ``=`` on the two columns is exact already (set from ``collation_probe``)."""
 
     # -- Expressions ---------------------------------------------------------------
 
@@ -132,12 +140,26 @@ class NormalizeSQL:
         raise NotImplementedError
 
     def same(self, left: str, right: str) -> str:
-        """Exact equality of two text expressions."""
+        """Exact equality of two text expressions (the value column's or the target's)."""
+        if self.exact_by_default:
+            return f"{left} = {right}"
         return f"{self.exact(left)} = {self.exact(right)}"
 
     def match(self, left: str, right: str) -> str:
         """Exact equality that can still be answered from an index on ``left``."""
+        if self.exact_by_default:
+            return f"{left} = {right}"
         return f"{left} = {right} AND {self.same(left, right)}"
+
+    def collation_probe(self) -> Statement | None:
+        """A statement reading the collations of the value column and of the target's
+        (``exact_collations`` reads its rows); None where the wrapper always stays."""
+        return None
+
+    def exact_collations(self, rows: list[tuple[Any, ...]]) -> bool:
+        """Given the probe's rows: whether both columns compare exactly under their own
+        collations, so that ``exact_by_default`` can be set."""
+        return False
 
     def in_range(self, ref: str | None, keys: KeyRange) -> tuple[str, tuple[Any, ...]]:
         """The condition (with its parameters) that a row's primary key is in ``keys``."""
@@ -175,15 +197,30 @@ class NormalizeSQL:
         return None
 
     def distinct_values(self) -> str:
-        """``SELECT`` of each distinct set cleaned value (as column ``v``) the target lacks."""
+        """``SELECT`` of each distinct set cleaned value (as column ``v``) the target lacks.
+
+        The target is looked up once per distinct value, not once per source row.
+        Where the column's collation may call different values equal, ``DISTINCT``
+        would keep one of them: the values are grouped by their bytes instead, and
+        as a group's members are byte-identical, ``MIN()`` is each of them."""
         value = self.cleaned()
-        lacking = (
-            f"NOT EXISTS (SELECT 1 FROM {self.table(self.move.target_table, TARGET)} "
-            f"WHERE {self.match(self.column(TARGET, self.move.target_value), value)})"
+        source = self.table(self.move.source_table, SOURCE)
+        if self.exact_by_default:
+            return self.lacking(
+                f"SELECT DISTINCT {value} AS v FROM {source} WHERE {self.is_set(value)}"
+            )
+        return self.lacking(
+            f"SELECT MIN({value}) AS v FROM {source} WHERE {self.is_set(value)} "
+            f"GROUP BY {self.exact(value)}"
         )
+
+    def lacking(self, values: str) -> str:
+        """The rows of ``values`` (a ``SELECT`` of column ``v``) whose ``v`` the target lacks."""
+        found = f"{VALUES}.v"
         return (
-            f"SELECT DISTINCT {value} AS v FROM {self.table(self.move.source_table, SOURCE)} "
-            f"WHERE {self.is_set(value)} AND {lacking}"
+            f"SELECT {found} AS v FROM ({values}) AS {VALUES} WHERE NOT EXISTS (SELECT 1 FROM "
+            f"{self.table(self.move.target_table, TARGET)} "
+            f"WHERE {self.match(self.column(TARGET, self.move.target_value), found)})"
         )
 
     def insert_missing(self) -> Statement:

@@ -42,19 +42,6 @@ class MySQLNormalizeSQL(NormalizeSQL):
     def empty(self, expression: str) -> str:
         return f"CHAR_LENGTH({expression}) = 0"
 
-    def distinct_values(self) -> str:
-        value = self.cleaned()
-        lacking = (
-            f"NOT EXISTS (SELECT 1 FROM {self.table(self.move.target_table, TARGET)} "
-            f"WHERE {self.match(self.column(TARGET, self.move.target_value), value)})"
-        )
-        # DISTINCT would fold values the collation equates; the group's
-        # members are byte-identical, so MIN() is each of them.
-        return (
-            f"SELECT MIN({value}) AS v FROM {self.table(self.move.source_table, SOURCE)} "
-            f"WHERE {self.is_set(value)} AND {lacking} GROUP BY {self.exact(value)}"
-        )
-
     def fill(self, keys: KeyRange = ALL_ROWS) -> Statement:
         move = self.move
         condition, params = self.in_range(SOURCE, keys)

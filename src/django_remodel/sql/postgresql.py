@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django_remodel.sql.base import (
     ALL_ROWS,
     SOURCE,
@@ -23,6 +25,28 @@ class PostgreSQLNormalizeSQL(NormalizeSQL):
         # Deterministic collations compare exactly already; "C" also sets
         # aside a nondeterministic (case- or accent-insensitive) one.
         return f'{expression} COLLATE "C"'
+
+    def collation_probe(self) -> Statement | None:
+        # Per column: whether its collation (none for a type without one) is
+        # deterministic, i.e. equal only where the bytes are.
+        move = self.move
+        return Statement(
+            "SELECT a.attname, c.oid IS NULL OR c.collisdeterministic "
+            "FROM pg_catalog.pg_attribute AS a "
+            "LEFT JOIN pg_catalog.pg_collation AS c ON c.oid = a.attcollation "
+            "WHERE NOT a.attisdropped AND ("
+            "(a.attrelid = to_regclass(%s) AND a.attname = %s) "
+            "OR (a.attrelid = to_regclass(%s) AND a.attname = %s))",
+            (
+                self.quote(move.source_table),
+                move.value_column,
+                self.quote(move.target_table),
+                move.target_value,
+            ),
+        )
+
+    def exact_collations(self, rows: list[tuple[Any, ...]]) -> bool:
+        return len(rows) == 2 and all(deterministic is True for _, deterministic in rows)
 
     def insert_constant(self, value: InsertValue) -> str:
         # An untyped parameter in a select list would be taken as text.

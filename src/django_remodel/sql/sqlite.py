@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -18,6 +20,8 @@ from django_remodel.sql.base import (
 
 UPDATE_FROM_VERSION = (3, 33, 0)
 """The first SQLite with ``UPDATE ... FROM``."""
+
+_COLLATE = re.compile(r"\bCOLLATE\b", re.IGNORECASE)
 
 
 class SQLiteNormalizeSQL(NormalizeSQL):
@@ -40,6 +44,21 @@ class SQLiteNormalizeSQL(NormalizeSQL):
     def exact(self, expression: str) -> str:
         # A column declared COLLATE NOCASE would otherwise compare case-insensitively.
         return f"{expression} COLLATE BINARY"
+
+    def collation_probe(self) -> Statement | None:
+        return Statement(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name IN (%s, %s)",
+            (self.move.source_table, self.move.target_table),
+        )
+
+    def exact_collations(self, rows: list[tuple[Any, ...]]) -> bool:
+        # A column has a collation other than BINARY only where its table's
+        # CREATE TABLE says COLLATE; either table saying it anywhere keeps the
+        # wrapper (so does a table not found under its exact name).
+        found: dict[Any, Any] = dict(rows)
+        return set(found) == {self.move.source_table, self.move.target_table} and not any(
+            sql is None or _COLLATE.search(sql) for sql in found.values()
+        )
 
     def fill(self, keys: KeyRange = ALL_ROWS) -> Statement:
         move = self.move
