@@ -26,9 +26,11 @@ Rows (approaches):
   time and statements are extrapolated from the servers (naive) or locations
   (better) it did (``~`` in the row).
 - ``remodel``: ``django_remodel.operations.NormalizeColumn``, unbatched in an
-  atomic migration, and with ``batch_size`` (``--batch-size``, one row per
-  size given) in a non-atomic one, so that each batch can commit on its own
-  (a table of no more rows than ``batch_size`` is moved in one pass).
+  atomic migration, and with ``batch_size`` (``--batch-size``) and
+  ``batch_seconds`` (``--batch-seconds``, ``remodel normalize``'s default
+  unless given; 0 for ranges of ``batch_size`` rows each), one row per pair
+  given, in a non-atomic one, so that each batch can commit on its own (a
+  table of no more rows than ``batch_size`` is moved in one pass).
 - ``hand-written SQL``: one ``INSERT ... SELECT DISTINCT`` and one ``UPDATE``
   joined on the name (``UPDATE ... FROM`` on PostgreSQL and SQLite,
   ``UPDATE ... JOIN`` on MariaDB/MySQL): the floor.
@@ -49,6 +51,7 @@ Run from the repository root, ``PYTHONPATH`` unset::
     .venv/bin/python bench/normalize.py                     # PostgreSQL and SQLite, four sizes
     .venv/bin/python bench/normalize.py --db sqlite --sizes 100k:1k,1M:10k
     .venv/bin/python bench/normalize.py --approaches remodel --batch-size 10k,50k,100k
+    .venv/bin/python bench/normalize.py --approaches remodel,sql --batch-seconds 0,0.5,1
     .venv/bin/python bench/normalize.py --db mysql          # MariaDB/MySQL, optional
     .venv/bin/python bench/normalize.py --quick --db sqlite # a smoke run of seconds
 
@@ -66,8 +69,6 @@ import gc
 import math
 import os
 import platform
-import re
-import resource
 import shutil
 import sys
 import tempfile
@@ -75,24 +76,47 @@ import time
 import traceback
 import tracemalloc
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench._common import (  # noqa: E402 - after the paths above
+    Budget,
+    OverBudget,
+    StatementCounter,
+    configure_django,
+    create_database,
+    drop_database,
+    empty_migration_statements,
+    log,
+    max_rss,
+    mebibytes,
+    parse_count,
+    parse_counts,
+    parse_vendors,
+    render_table,
+    reset_rss_peak,
+    server_version,
+    short,
+    sqlite_version,
+)
 
 APP = "bench"
-DATABASE_NAME = "remodel_bench"  # a plain name: no quoting needed on any server
-VENDORS = ("postgresql", "sqlite", "mysql")
+DATABASE_NAME = os.environ.get("REMODEL_BENCH_DB", "remodel_bench")
+"""The database created (and dropped) on PostgreSQL and MariaDB/MySQL; a plain name, as it is
+not quoted (``REMODEL_BENCH_DB`` sets another, for runs side by side)."""
 DEFAULT_SIZES = "100k:1k,100k:10k,1M:1k,1M:10k"
 QUICK_SIZES = "10k:1k"
 PREFIX = "FLOOR-"
 # Server i sits at location (i * SPREAD) % locations: every location is used
 # (SPREAD is prime) and neighbouring rows are at different locations.
 SPREAD = 7919
-MIB = 1024 * 1024
 QUICK_NOTE = "--quick does not trace the naive loop (tracing slows it ~5x): no py peak"
 
 TABLE_HEADER = (
@@ -121,28 +145,6 @@ class Size:
         return f"{short(self.servers)}:{short(self.locations)}"
 
 
-def short(count: int) -> str:
-    """``1000000`` -> ``1M``, ``10000`` -> ``10k``, ``1500`` -> ``1500``."""
-    for suffix, unit in (("M", 1_000_000), ("k", 1_000)):
-        if count >= unit and count % unit == 0:
-            return f"{count // unit}{suffix}"
-    return str(count)
-
-
-def parse_count(text: str) -> int:
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*", text)
-    if not match:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a count such as 100k or 1M")
-    number = float(match.group(1)) * {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2).lower()]
-    if number < 1 or number != int(number):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole count")
-    return int(number)
-
-
-def parse_counts(text: str) -> list[int]:
-    return [parse_count(item) for item in text.split(",") if item.strip()]
-
-
 def parse_sizes(text: str) -> list[Size]:
     sizes = []
     for item in text.split(","):
@@ -166,121 +168,7 @@ def parse_sizes(text: str) -> list[Size]:
     return sizes
 
 
-def parse_vendors(text: str) -> list[str]:
-    aliases = {
-        "postgres": "postgresql",
-        "pg": "postgresql",
-        "sqlite3": "sqlite",
-        "mariadb": "mysql",
-    }
-    vendors = []
-    for item in text.split(","):
-        name = aliases.get(item.strip().lower(), item.strip().lower())
-        if not name:
-            continue
-        if name not in VENDORS:
-            raise argparse.ArgumentTypeError(
-                f"{item!r} is not a database; use {', '.join(VENDORS)}"
-            )
-        if name not in vendors:
-            vendors.append(name)
-    if not vendors:
-        raise argparse.ArgumentTypeError("no database given")
-    return vendors
-
-
 # ---------------------------------------------------------------- settings
-
-
-def database_settings(vendor: str, sqlite_dir: Path) -> dict[str, Any]:
-    if vendor == "postgresql":
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": DATABASE_NAME,
-            "HOST": os.environ.get("PGHOST", "127.0.0.1"),
-            "PORT": os.environ.get("PGPORT", "5432"),
-            "USER": os.environ.get("PGUSER", "postgres"),
-            "PASSWORD": os.environ.get("PGPASSWORD", ""),
-        }
-    if vendor == "mysql":
-        return {
-            "ENGINE": "django.db.backends.mysql",
-            "NAME": DATABASE_NAME,
-            "HOST": os.environ.get("MYSQL_HOST", "127.0.0.1"),
-            "PORT": os.environ.get("MYSQL_TCP_PORT", "3306"),
-            "USER": os.environ.get("MYSQL_USER", "root"),
-            "PASSWORD": os.environ.get("MYSQL_PWD", ""),
-            "OPTIONS": {
-                "charset": "utf8mb4",
-                "init_command": "SET sql_mode='STRICT_TRANS_TABLES'",
-            },
-        }
-    return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(sqlite_dir / "bench.sqlite3")}
-
-
-def configure_django(vendors: list[str], sqlite_dir: Path) -> None:
-    import django
-    from django.conf import settings
-
-    databases: dict[str, dict[str, Any]] = {"default": {}}
-    for vendor in vendors:
-        databases[vendor] = database_settings(vendor, sqlite_dir)
-    settings.configure(
-        DEBUG=False,
-        INSTALLED_APPS=[],
-        DATABASES=databases,
-        DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
-        USE_TZ=True,
-    )
-    django.setup()
-
-
-def on_server(vendor: str, params: dict[str, Any], *statements: str) -> None:
-    """Run ``statements`` on the server itself, outside the benchmark database."""
-    if vendor == "postgresql":
-        import psycopg
-
-        with psycopg.connect(
-            host=params["HOST"],
-            port=params["PORT"],
-            user=params["USER"],
-            password=params["PASSWORD"] or None,
-            dbname="postgres",
-            autocommit=True,
-            connect_timeout=5,
-        ) as conn:
-            for statement in statements:
-                conn.execute(statement.encode())
-    elif vendor == "mysql":
-        import MySQLdb  # type: ignore[import-untyped]
-
-        conn = MySQLdb.connect(
-            host=params["HOST"],
-            port=int(params["PORT"]),
-            user=params["USER"],
-            password=params["PASSWORD"],
-            connect_timeout=5,
-        )
-        try:
-            for statement in statements:
-                conn.cursor().execute(statement)
-        finally:
-            conn.close()
-
-
-def create_database(vendor: str, params: dict[str, Any]) -> None:
-    """Create the benchmark database on a server, dropping a leftover one first."""
-    charset = " CHARACTER SET utf8mb4" if vendor == "mysql" else ""
-    on_server(
-        vendor,
-        params,
-        f"DROP DATABASE IF EXISTS {DATABASE_NAME}",
-        f"CREATE DATABASE {DATABASE_NAME}{charset}",
-    )
-
-
-def drop_database(vendor: str, params: dict[str, Any]) -> None:
-    on_server(vendor, params, f"DROP DATABASE IF EXISTS {DATABASE_NAME}")
 
 
 # ------------------------------------------------------------------ models
@@ -408,57 +296,6 @@ def verify(connection: Any, state: Any, size: Size) -> str:
 # -------------------------------------------------------------- approaches
 
 
-class OverBudget(Exception):
-    """Raised inside the naive loop to stop it; the migration rolls back."""
-
-
-@dataclass
-class Budget:
-    """Stops the naive loop after ``seconds`` (timed run) or ``rows`` servers (traced run).
-
-    It notes the time and statement count whenever the servers done reach a
-    power of two, so that a stopped run is extrapolated from the rate of its
-    later half: the first servers are slower (they create the locations).
-    """
-
-    seconds: float | None = None
-    rows: int | None = None
-    total: int = 0
-    counter: StatementCounter | None = None
-    started: float = 0.0
-    done: int = 0
-    stopped: float | None = None
-    checkpoints: list[tuple[int, float, int]] = field(default_factory=list)
-
-    def start(self, started: float, counter: StatementCounter) -> None:
-        self.started, self.counter, self.done, self.stopped = started, counter, 0, None
-        self.checkpoints = [(0, started, counter.count)]
-
-    def tick(self) -> None:
-        self.done += 1
-        if self.done >= self.total:
-            return
-        now = time.perf_counter()
-        if self.done & (self.done - 1) == 0 and self.counter is not None:
-            self.checkpoints.append((self.done, now, self.counter.count))
-        if (self.rows is not None and self.done >= self.rows) or (
-            self.seconds is not None and now - self.started > self.seconds
-        ):
-            self.stopped = now
-            raise OverBudget
-
-    def extrapolate(self, statements: int) -> tuple[float, int]:
-        """Seconds and statements for all ``total`` servers, at the later half's rate."""
-        assert self.stopped is not None
-        done, at, count = max(
-            (point for point in self.checkpoints if point[0] <= self.done // 2),
-            key=lambda point: point[0],
-        )
-        left = (self.total - self.done) / (self.done - done)
-        seconds = self.stopped - self.started + (self.stopped - at) * left
-        return seconds, round(statements + (statements - count) * left)
-
-
 def naive_operations(budget: Budget) -> list[Any]:
     from django.db import migrations
 
@@ -525,12 +362,6 @@ def sql_operations(connection: Any, state: Any) -> list[Any]:
     return [migrations.RunSQL([insert, update], migrations.RunSQL.noop)]
 
 
-def sqlite_version() -> tuple[int, ...]:
-    import sqlite3
-
-    return tuple(int(part) for part in sqlite3.sqlite_version.split("."))
-
-
 def normalize_column_class() -> tuple[Any, str | None]:
     """The ``NormalizeColumn`` operation, or ``None`` and why it cannot be imported."""
     try:
@@ -542,8 +373,9 @@ def normalize_column_class() -> tuple[Any, str | None]:
     return NormalizeColumn, None
 
 
-def remodel_operations(batch_size: int | None) -> list[Any]:
+def remodel_operations(batch_size: int | None, batch_seconds: float | None = None) -> list[Any]:
     normalize_column, _ = normalize_column_class()
+    timed = {"batch_seconds": batch_seconds} if batch_seconds else {}
     return [
         normalize_column(
             model_name="Server",
@@ -552,6 +384,7 @@ def remodel_operations(batch_size: int | None) -> list[Any]:
             target_model=f"{APP}.Location",
             target_field="name",
             batch_size=batch_size,
+            **timed,
         )
     ]
 
@@ -562,6 +395,13 @@ class Approach:
     label: str
     atomic: bool = True
     batch_size: int | None = None
+    batch_seconds: float | None = None
+
+    @property
+    def batching(self) -> str:
+        """``batch_size=50,000`` (``, batch_seconds=1`` when sized by time)."""
+        timed = f", batch_seconds={self.batch_seconds:g}" if self.batch_seconds else ""
+        return f"batch_size={self.batch_size:,}{timed}"
 
 
 APPROACH_KEYS = ("naive", "better", "remodel", "sql")
@@ -577,19 +417,28 @@ def parse_approaches(text: str) -> list[str]:
     return keys
 
 
-def approaches(batch_sizes: list[int], selected: list[str]) -> list[Approach]:
+def batched(batch_size: int, batch_seconds: float) -> Approach:
+    approach = Approach(
+        f"remodel-batched-{batch_size}-{batch_seconds:g}",
+        "",
+        atomic=False,
+        batch_size=batch_size,
+        batch_seconds=batch_seconds or None,
+    )
+    return replace(approach, label=f"remodel NormalizeColumn, {approach.batching}")
+
+
+def approaches(
+    batch_sizes: list[int], selected: list[str], batch_seconds: list[float] | None = None
+) -> list[Approach]:
     every = [
         Approach("naive", "naive loop (get_or_create + save)"),
         Approach("better", "better approach (distinct, create + update)"),
         Approach("remodel", "remodel NormalizeColumn, unbatched"),
         *(
-            Approach(
-                f"remodel-batched-{batch_size}",
-                f"remodel NormalizeColumn, batch_size={batch_size:,}",
-                atomic=False,
-                batch_size=batch_size,
-            )
+            batched(batch_size, seconds)
             for batch_size in batch_sizes
+            for seconds in (batch_seconds or [0.0])
         ),
         Approach("sql", "hand-written SQL (INSERT SELECT + UPDATE join)"),
     ]
@@ -597,35 +446,6 @@ def approaches(batch_sizes: list[int], selected: list[str]) -> list[Approach]:
 
 
 # ---------------------------------------------------------------- measuring
-
-
-def max_rss() -> int:
-    """The process's peak resident set size so far, in bytes."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak if sys.platform == "darwin" else peak * 1024
-
-
-def reset_rss_peak() -> bool:
-    """Reset the process's peak RSS to its current RSS (Linux 4.0+); False where not allowed."""
-    try:
-        with open("/proc/self/clear_refs", "w") as handle:
-            handle.write("5")
-    except OSError:
-        return False
-    return True
-
-
-class StatementCounter:
-    """A connection ``execute_wrapper`` that counts statements (executemany counts once)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(
-        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
-    ):
-        self.count += 1
-        return execute(sql, params, many, context)
 
 
 @dataclass
@@ -657,16 +477,6 @@ class Row:
     notes: list[str] = field(default_factory=list)
 
 
-def empty_migration_statements(connection: Any, state: Any) -> int:
-    """Statements an empty migration runs on this connection (the schema editor's own)."""
-    from django.db.migrations.migration import Migration
-
-    counter = StatementCounter()
-    with connection.execute_wrapper(counter), connection.schema_editor() as editor:
-        Migration("0002_empty", APP).apply(state.clone(), editor)
-    return counter.count
-
-
 def run_once(
     connection: Any,
     state: Any,
@@ -689,7 +499,7 @@ def run_once(
     elif approach.key == "sql":
         operations = sql_operations(connection, state)
     else:
-        operations = remodel_operations(approach.batch_size)
+        operations = remodel_operations(approach.batch_size, approach.batch_seconds)
     steps = operations
 
     class FillServerLocation(Migration):
@@ -812,14 +622,6 @@ def seconds_text(row: Row) -> str:
     return f"{prefix}{row.seconds:,.3f} s"
 
 
-def mebibytes(value: int | None) -> str:
-    if value is None:
-        return "-"
-    if value < MIB:
-        return f"{value / 1024:,.0f} KiB"
-    return f"{value / MIB:,.1f} MiB"
-
-
 def table_lines(rows: list[Row]) -> list[str]:
     """The table; a row that was not measured shows why across the value columns."""
     lines: list[tuple[tuple[str, ...], str | None]] = [(TABLE_HEADER, None)]
@@ -838,23 +640,7 @@ def table_lines(rows: list[Row]) -> list[str]:
             statements = "~" + statements
         values = (seconds_text(row), statements, mebibytes(row.py_peak), mebibytes(row.rss_growth))
         lines.append(((*lead, row.approach.label, *values, row.check), None))
-    widths = [0] * len(TABLE_HEADER)
-    for cells, _ in lines:
-        for index, cell in enumerate(cells):
-            widths[index] = max(widths[index], len(cell))
-    right = {1, 2, 4, 5, 6, 7}
-    out = []
-    for number, (cells, status) in enumerate(lines):
-        parts = [
-            cell.rjust(widths[index]) if index in right else cell.ljust(widths[index])
-            for index, cell in enumerate(cells)
-        ]
-        if status is not None:
-            parts.append(status)
-        out.append("  ".join(parts).rstrip())
-        if number == 0:
-            out.append("  ".join("-" * width for width in widths))
-    return out
+    return render_table(TABLE_HEADER, lines[1:], {1, 2, 4, 5, 6, 7})
 
 
 def ratio_lines(rows: list[Row]) -> list[str]:
@@ -867,7 +653,7 @@ def ratio_lines(rows: list[Row]) -> list[str]:
     vendors = list(dict.fromkeys(row.vendor for row in rows))
     sizes = list(dict.fromkeys(row.size for row in rows))
     batched = [("remodel", "unbatched")] + [
-        (approach.key, f"batch_size={approach.batch_size:,}")
+        (approach.key, approach.batching)
         for approach in dict.fromkeys(row.approach for row in rows)
         if approach.batch_size is not None
     ]
@@ -936,6 +722,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         ),
     )
     parser.add_argument(
+        "--batch-seconds",
+        type=parse_seconds,
+        default=None,
+        help=(
+            "comma-separated batch_seconds of the batched remodel rows, one row for each "
+            "batch size and each of these; 0: ranges of batch_size rows each (default: "
+            "remodel normalize's, DEFAULT_BATCH_SECONDS)"
+        ),
+    )
+    parser.add_argument(
         "--indexed",
         action="store_true",
         help="index Server.location_name (the story's model has no index; the example has one)",
@@ -969,23 +765,32 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.sizes = parse_sizes(QUICK_SIZES if args.quick else DEFAULT_SIZES)
     if args.batch_size is None:
         args.batch_size = [2_500 if args.quick else 50_000]
+    if args.batch_seconds is None:
+        args.batch_seconds = [default_batch_seconds()]
     return args
 
 
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+def parse_seconds(text: str) -> list[float]:
+    try:
+        found = [float(item) for item in text.split(",") if item.strip()]
+    except ValueError:
+        found = []
+    if not found or any(not 0 <= seconds < math.inf for seconds in found):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give comma-separated seconds, 0 or more (0: fixed ranges)"
+        )
+    return found
 
 
-def server_version(connection: Any) -> str:
-    if connection.vendor == "postgresql":
-        version = connection.pg_version
-        return f"PostgreSQL {version // 10000}.{version % 10000}"
-    if connection.vendor == "mysql":
-        name = "MariaDB" if connection.mysql_is_mariadb else "MySQL"
-        return f"{name} {'.'.join(map(str, connection.mysql_version))}"
-    import sqlite3
-
-    return f"SQLite {sqlite3.sqlite_version}"
+def default_batch_seconds() -> float:
+    """``remodel normalize``'s default, or 0 (fixed ranges) where the package has none."""
+    try:
+        from django_remodel.operations.batching import (  # type: ignore[attr-defined,unused-ignore]
+            DEFAULT_BATCH_SECONDS,
+        )
+    except ImportError:
+        return 0.0
+    return float(DEFAULT_BATCH_SECONDS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -998,7 +803,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, sqlite_dir: Path) -> int:
-    configure_django(args.db, sqlite_dir)
+    configure_django(args.db, sqlite_dir, DATABASE_NAME)
     import django
     from django.db import connections
 
@@ -1018,13 +823,13 @@ def run(args: argparse.Namespace, sqlite_dir: Path) -> int:
             reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
             notes.append(f"{vendor}: cannot be used ({reason})")
             for size in args.sizes:
-                for approach in approaches(args.batch_size, args.approaches):
+                for approach in approaches(args.batch_size, args.approaches, args.batch_seconds):
                     rows.append(
                         Row(vendor, size, approach, status="database unavailable (see the note)")
                     )
             continue
         versions.append(server_version(connection))
-        overhead = empty_migration_statements(connection, state)
+        overhead = empty_migration_statements(connection, state, APP)
         if overhead:
             notes.append(
                 f"{vendor}: an empty migration runs {overhead} statements (the schema "
@@ -1032,7 +837,7 @@ def run(args: argparse.Namespace, sqlite_dir: Path) -> int:
             )
         try:
             for size in args.sizes:
-                for approach in approaches(args.batch_size, args.approaches):
+                for approach in approaches(args.batch_size, args.approaches, args.batch_seconds):
                     row = measure(connection, state, size, approach, args, log)
                     failed = failed or (row.status or "").startswith("failed")
                     rows.append(row)
