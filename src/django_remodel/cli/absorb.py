@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from django_remodel.cli.base import Subcommand, measured
+from django_remodel.cli.base import Subcommand, add_refactoring_arguments, measured
 from django_remodel.graph import ModelGraph
 from django_remodel.operations.batching import DEFAULT_BATCH_SIZE
 from django_remodel.plans.absorb import AbsorbError, build_plan, dump_plan, load_plan
@@ -37,23 +37,7 @@ class AbsorbCommand(Subcommand):
         parser.add_argument(
             "--into", metavar="app.User", help="The model the profile is one-to-one with."
         )
-        parser.add_argument(
-            "--batch-size",
-            type=int,
-            default=DEFAULT_BATCH_SIZE,
-            metavar="ROWS",
-            help=f"Above this many rows (default {DEFAULT_BATCH_SIZE:,}) copy rows in key "
-            "ranges of this many, each its own transaction; 0: one statement per table.",
-        )
-        parser.add_argument("--lock-timeout", type=int, metavar="MS", help="Per batch.")
-        parser.add_argument("--pause", type=float, default=0.0, metavar="SECONDS")
-        parser.add_argument("--name", help="Name the migrations <name>_expand, ...")
-        parser.add_argument(
-            "--database", default="default", metavar="ALIAS", help="Where to count the rows."
-        )
-        parser.add_argument("--plan-out", metavar="FILE", help="Write the plan and stop.")
-        parser.add_argument("--plan", metavar="FILE", help="Carry out a plan file.")
-        parser.add_argument("--dry-run", action="store_true", help="Show; write nothing.")
+        add_refactoring_arguments(parser, DEFAULT_BATCH_SIZE)
 
     def handle(self, **options: Any) -> None:
         graph = ModelGraph.build()

@@ -67,6 +67,28 @@ class Subcommand:
                 self.stdout.write("\n".join(statements))
 
 
+def add_refactoring_arguments(parser: CommandParser, default_batch_size: int) -> None:
+    """The options every three-migration refactoring takes: batches, names, the database
+    it measures, the plan file and the dry run."""
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=default_batch_size,
+        metavar="ROWS",
+        help=f"Above this many rows (default {default_batch_size:,}) move rows in key "
+        "ranges of this many, each its own transaction; 0: one statement per table.",
+    )
+    parser.add_argument("--lock-timeout", type=int, metavar="MS", help="Per batch.")
+    parser.add_argument("--pause", type=float, default=0.0, metavar="SECONDS")
+    parser.add_argument("--name", help="Name the migrations <name>_expand, ...")
+    parser.add_argument(
+        "--database", default="default", metavar="ALIAS", help="Where to count the rows."
+    )
+    parser.add_argument("--plan-out", metavar="FILE", help="Write the plan and stop.")
+    parser.add_argument("--plan", metavar="FILE", help="Carry out a plan file.")
+    parser.add_argument("--dry-run", action="store_true", help="Show; write nothing.")
+
+
 def sql_databases(first: str, app_label: str) -> list[str]:
     """``first``, then one more configured database of each other backend the app migrates
     on: the SQL differs per backend, so a dry run shows each one the project uses."""

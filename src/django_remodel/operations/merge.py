@@ -111,10 +111,13 @@ def id_map_model(table: str, connection: BaseDatabaseWrapper) -> type[models.Mod
     return type("MergeIdMap", (models.Model,), attributes)
 
 
-class _MapOperation(Operation):
+class CreateMergeMap(Operation):
+    """Create the id map of a merge: (source model, old key) -> target row."""
+
     category = OperationCategory.SQL
     reduces_to_sql = True
     reversible = True
+    creates = True
 
     def __init__(self, table: str) -> None:
         if not table:
@@ -127,53 +130,35 @@ class _MapOperation(Operation):
     def state_forwards(self, app_label: str, state: ProjectState) -> None:
         """Nothing: the id map belongs to the merge, not to the project's models."""
 
-    def _create(self, editor: BaseDatabaseSchemaEditor) -> None:
-        editor.create_model(id_map_model(self.table, editor.connection))
-
-    def _drop(self, editor: BaseDatabaseSchemaEditor) -> None:
-        editor.delete_model(id_map_model(self.table, editor.connection))
-
-
-class CreateMergeMap(_MapOperation):
-    """Create the id map of a merge: (source model, old key) -> target row."""
+    def _change(self, editor: BaseDatabaseSchemaEditor, *, create: bool) -> None:
+        model = id_map_model(self.table, editor.connection)
+        if create:
+            editor.create_model(model)
+        else:
+            editor.delete_model(model)
 
     def database_forwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
-        self._create(schema_editor)
+        self._change(schema_editor, create=self.creates)
 
     def database_backwards(
         self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
     ) -> None:
-        self._drop(schema_editor)
+        self._change(schema_editor, create=not self.creates)
 
     def describe(self) -> str:
-        return f"Create the merge's id map {self.table}"
+        return f"{'Create' if self.creates else 'Drop'} the merge's id map {self.table}"
 
     @property
     def migration_name_fragment(self) -> str:
-        return "create_merge_map"
+        return f"{'create' if self.creates else 'drop'}_merge_map"
 
 
-class DropMergeMap(_MapOperation):
+class DropMergeMap(CreateMergeMap):
     """Drop the id map once the merge is done (migrating back creates it empty)."""
 
-    def database_forwards(
-        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
-    ) -> None:
-        self._drop(schema_editor)
-
-    def database_backwards(
-        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
-    ) -> None:
-        self._create(schema_editor)
-
-    def describe(self) -> str:
-        return f"Drop the merge's id map {self.table}"
-
-    @property
-    def migration_name_fragment(self) -> str:
-        return "drop_merge_map"
+    creates = False
 
 
 # -- Reading the state -----------------------------------------------------------------
@@ -559,14 +544,9 @@ class MergeRows(Operation):
 
 
 def _analyze(runner: Runner, sql: MergeSQL) -> None:
-    if runner.collecting:
-        runner.show(sql.analyze_map())
-        return
-    with runner.connection.cursor() as cursor:
-        # MySQL's ANALYZE TABLE returns a result set, which must be read.
-        cursor.execute(sql.analyze_map().sql)
-        if cursor.description:
-            cursor.fetchall()
+    statement = sql.analyze_map()
+    if statement is not None:
+        runner.execute(statement)
 
 
 def _bind(method: Callable[..., Statement], source: SourceTable) -> Callable[[KeyRange], Statement]:

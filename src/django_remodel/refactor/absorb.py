@@ -43,6 +43,7 @@ from django_remodel.operations import (
     RepointProfileReferences,
 )
 from django_remodel.plans.absorb import AbsorbError, AbsorbPlan, Reference
+from django_remodel.refactor.fields import model_field, rebuilt
 from django_remodel.refactor.normalize import FileEdit, _models_path, write_changes
 
 
@@ -66,26 +67,6 @@ class AbsorbChanges:
     dropped_options: list[str]
 
 
-_DROP = object()
-
-
-def _field(label: str, name: str) -> models.Field[Any, Any]:
-    found = global_apps.get_model(label)._meta.get_field(name)
-    assert isinstance(found, models.Field)
-    return found
-
-
-def _rebuilt(field: models.Field[Any, Any], **changes: Any) -> models.Field[Any, Any]:
-    _name, _path, args, kwargs = field.deconstruct()
-    for key, value in changes.items():
-        if value is _DROP:
-            kwargs.pop(key, None)
-        else:
-            kwargs[key] = value
-    rebuilt: models.Field[Any, Any] = field.__class__(*args, **kwargs)
-    return rebuilt
-
-
 def _has_default(field: models.Field[Any, Any]) -> bool:
     return bool(
         field.has_default()
@@ -99,7 +80,7 @@ def _has_default(field: models.Field[Any, Any]) -> bool:
 
 def _check_fields(plan: AbsorbPlan) -> None:
     for name in plan.fields:
-        field = _field(plan.source, name)
+        field = model_field(plan.source, name)
         label = f"{plan.source}.{name}"
         if not _has_default(field):
             raise AbsorbError(
@@ -123,7 +104,7 @@ def _check_fields(plan: AbsorbPlan) -> None:
 
 
 def _new_reference(plan: AbsorbPlan, reference: Reference) -> models.ForeignKey[Any, Any]:
-    old: Any = _field(reference.model, reference.field)
+    old: Any = model_field(reference.model, reference.field)
     kwargs: dict[str, Any] = {"null": True, "blank": True, "related_name": "+"}
     if not old.db_index:
         kwargs["db_index"] = False
@@ -131,7 +112,7 @@ def _new_reference(plan: AbsorbPlan, reference: Reference) -> models.ForeignKey[
 
 
 def _final_reference(plan: AbsorbPlan, reference: Reference) -> models.Field[Any, Any]:
-    return _rebuilt(_field(reference.model, reference.field), to=plan.target.lower())
+    return rebuilt(model_field(reference.model, reference.field), to=plan.target.lower())
 
 
 def migration_specs(plan: AbsorbPlan) -> list[writer.MigrationSpec]:
@@ -139,7 +120,7 @@ def migration_specs(plan: AbsorbPlan) -> list[writer.MigrationSpec]:
     _check_fields(plan)
     target = plan.target_name.lower()
     expand: list[Operation] = [
-        AddField(model_name=target, name=name, field=_rebuilt(_field(plan.source, name)))
+        AddField(model_name=target, name=name, field=rebuilt(model_field(plan.source, name)))
         for name in plan.fields
     ]
     expand += [
@@ -148,7 +129,7 @@ def migration_specs(plan: AbsorbPlan) -> list[writer.MigrationSpec]:
     ]
     dependencies: set[tuple[str, str]] = set()
     for name in plan.fields:
-        related: Any = _field(plan.source, name).related_model
+        related: Any = model_field(plan.source, name).related_model
         if (
             isinstance(related, type)
             and issubclass(related, models.Model)
@@ -192,7 +173,7 @@ def migration_specs(plan: AbsorbPlan) -> list[writer.MigrationSpec]:
                 AlterField(
                     model_name=model,
                     name=r.field,
-                    field=_rebuilt(_field(r.model, r.field), null=True, blank=True),
+                    field=rebuilt(model_field(r.model, r.field), null=True, blank=True),
                 )
             )
         contract += [
@@ -312,7 +293,7 @@ def measure(plan: AbsorbPlan, using: str) -> dict[str, int]:
     assert target_pk is not None
     t_table, t_pk = quote(target._meta.db_table), quote(str(target_pk.column))
     p_table = quote(profile._meta.db_table)
-    link = quote(str(_field(plan.source, plan.link).column))
+    link = quote(str(model_field(plan.source, plan.link).column))
     figures: dict[str, int] = {}
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {t_table}")
@@ -326,7 +307,7 @@ def measure(plan: AbsorbPlan, using: str) -> dict[str, int]:
         figures[f"{plan.target_name} rows without a {plan.source_name}"] = int(cursor.fetchone()[0])
         for r in plan.references:
             table = quote(global_apps.get_model(r.model)._meta.db_table)
-            column = quote(str(_field(r.model, r.field).column))
+            column = quote(str(model_field(r.model, r.field).column))
             cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE {column} IS NOT NULL")
             figures[f"{r.model}.{r.field} rows to repoint"] = int(cursor.fetchone()[0])
     return figures

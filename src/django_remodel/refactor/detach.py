@@ -45,6 +45,7 @@ from django_remodel.operations import (
     SplitReferences,
 )
 from django_remodel.plans.detach import DetachError, DetachPlan
+from django_remodel.refactor.fields import DROP, model_field, rebuilt
 from django_remodel.refactor.normalize import FileEdit, _auto_field, _models_path, write_changes
 
 
@@ -59,29 +60,9 @@ class DetachChanges:
     dropped_options: list[str]
 
 
-def _field(label: str, name: str) -> models.Field[Any, Any]:
-    found = global_apps.get_model(label)._meta.get_field(name)
-    assert isinstance(found, models.Field)
-    return found
-
-
-def _rebuilt(field: models.Field[Any, Any], **changes: Any) -> models.Field[Any, Any]:
-    _name, _path, args, kwargs = field.deconstruct()
-    for key, value in changes.items():
-        if value is _DROP:
-            kwargs.pop(key, None)
-        else:
-            kwargs[key] = value
-    rebuilt: models.Field[Any, Any] = field.__class__(*args, **kwargs)
-    return rebuilt
-
-
-_DROP = object()
-
-
 def _check_fields(plan: DetachPlan) -> None:
     for name in plan.fields:
-        field = _field(plan.parent, name)
+        field = model_field(plan.parent, name)
         remote = getattr(field, "remote_field", None)
         related_name = getattr(remote, "related_name", None)
         if related_name and "%(class)s" not in related_name and related_name != "+":
@@ -95,7 +76,7 @@ def _check_fields(plan: DetachPlan) -> None:
 def _reference_field(
     plan: DetachPlan, model: str, old: str, child: str
 ) -> models.ForeignKey[Any, Any]:
-    field = _field(model, old)
+    field = model_field(model, old)
     remote: Any = field.remote_field
     kwargs: dict[str, Any] = {"null": True, "blank": True}
     if remote.related_name:
@@ -138,8 +119,8 @@ def migration_specs(plan: DetachPlan) -> list[writer.MigrationSpec]:
         expand.append(ResetKeySequence(model_name=name))
     for name in plan.child_names:
         for field_name in plan.fields:
-            copy = _rebuilt(
-                _field(plan.parent, field_name), null=True, default=_DROP, db_default=_DROP
+            copy = rebuilt(
+                model_field(plan.parent, field_name), null=True, default=DROP, db_default=DROP
             )
             expand.append(AddField(model_name=name.lower(), name=field_name, field=copy))
     dependencies: set[tuple[str, str]] = set()
@@ -159,7 +140,7 @@ def migration_specs(plan: DetachPlan) -> list[writer.MigrationSpec]:
                 field = _reference_field(plan, reference.model, reference.field, child)
                 expand.append(AddField(model_name=model_lower, name=new, field=field))
     for field_name in plan.fields:
-        related: Any = getattr(_field(plan.parent, field_name), "related_model", None)
+        related: Any = getattr(model_field(plan.parent, field_name), "related_model", None)
         if (
             isinstance(related, type)
             and issubclass(related, models.Model)
@@ -197,7 +178,7 @@ def migration_specs(plan: DetachPlan) -> list[writer.MigrationSpec]:
                 AlterField(
                     model_name=name.lower(),
                     name=field_name,
-                    field=_rebuilt(_field(plan.parent, field_name)),
+                    field=rebuilt(model_field(plan.parent, field_name)),
                 )
             )
     for reference in plan.references:
@@ -206,7 +187,9 @@ def migration_specs(plan: DetachPlan) -> list[writer.MigrationSpec]:
                 AlterField(
                     model_name=reference.object_name.lower(),
                     name=reference.field,
-                    field=_rebuilt(_field(reference.model, reference.field), null=True, blank=True),
+                    field=rebuilt(
+                        model_field(reference.model, reference.field), null=True, blank=True
+                    ),
                 )
             )
     contract.append(
@@ -282,7 +265,7 @@ def _edited_models(plan: DetachPlan) -> tuple[list[FileEdit], list[str]]:
     else:
         text, dropped = codemod.make_abstract(text, model_name=plan.parent_name, filename=filename)
     for name, link in zip(plan.child_names, plan.links, strict=True):
-        field = _field(f"{plan.app_label}.{name}", link)
+        field = model_field(f"{plan.app_label}.{name}", link)
         if not field.auto_created:
             text = field_edits.remove_field(
                 text, model_name=name, field_name=link, filename=filename
@@ -429,7 +412,7 @@ def measure(plan: DetachPlan, using: str) -> dict[str, int]:
         figures[f"{plan.parent_name} rows in no child"] = int(cursor.fetchone()[0])
         for reference in plan.references:
             model = global_apps.get_model(reference.model)
-            column = quote(str(_field(reference.model, reference.field).column))
+            column = quote(str(model_field(reference.model, reference.field).column))
             table = quote(model._meta.db_table)
             cursor.execute(
                 f"SELECT COUNT(*) FROM {table} WHERE {table}.{column} IS NOT NULL AND NOT "

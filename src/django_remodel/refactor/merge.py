@@ -71,6 +71,7 @@ from django_remodel.operations import (
     ResetKeySequence,
 )
 from django_remodel.plans.merge import MappedField, MergeError, MergePlan, Reference
+from django_remodel.refactor.fields import model_field, rebuilt
 from django_remodel.refactor.normalize import FileEdit, _models_path, write_changes
 
 _TEXT_TYPES = frozenset({"CharField", "SlugField", "EmailField", "URLField", "TextField"})
@@ -329,30 +330,12 @@ def id_map_table(plan: MergePlan) -> str:
     return truncate_name(f"{table}_merge_ids", 60)
 
 
-def _field(label: str, name: str) -> models.Field[Any, Any]:
-    found = global_apps.get_model(label)._meta.get_field(name)
-    assert isinstance(found, models.Field)
-    return found
-
-
-def _rebuilt(field: models.Field[Any, Any], **changes: Any) -> models.Field[Any, Any]:
-    _name, _path, args, kwargs = field.deconstruct()
-    kwargs.update(changes)
-    for key in [key for key, value in kwargs.items() if value is _DROP]:
-        del kwargs[key]
-    rebuilt: models.Field[Any, Any] = field.__class__(*args, **kwargs)
-    return rebuilt
-
-
-_DROP = object()
-
-
 def _target_field(plan: MergePlan, mapped: MappedField) -> models.Field[Any, Any]:
     """A field the target lacks, as its first source declares it (a relation to a source
     points at the target). One that takes no NULL and has no default becomes nullable,
     but for text, whose rows from before get the empty string (``_added``)."""
     model, name = mapped.sources[0]
-    field = _field(model, name)
+    field = model_field(model, name)
     changes: dict[str, Any] = {}
     if field.is_relation and field.related_model is not None:
         related: Any = field.related_model
@@ -360,7 +343,7 @@ def _target_field(plan: MergePlan, mapped: MappedField) -> models.Field[Any, Any
             changes.update(to=plan.target.lower(), related_name="+")
     if not field.null and not field.has_default() and not _is_text(field):
         changes.update(null=True, blank=True)
-    return _rebuilt(field, **changes)
+    return rebuilt(field, **changes)
 
 
 def _is_text(field: models.Field[Any, Any]) -> bool:
@@ -373,7 +356,7 @@ def _added(plan: MergePlan, mapped: MappedField) -> AddField:
     field = _target_field(plan, mapped)
     model_name = plan.target.split(".")[1].lower()
     if _is_text(field) and not field.null and not field.has_default():
-        one_off = _rebuilt(field, default="")
+        one_off = rebuilt(field, default="")
         return AddField(
             model_name=model_name, name=mapped.name, field=one_off, preserve_default=False
         )
@@ -385,7 +368,7 @@ def _references(plan: MergePlan) -> list[Reference]:
 
 
 def _through_is_auto(reference: Reference) -> bool:
-    field: Any = _field(reference.model, reference.field)
+    field: Any = model_field(reference.model, reference.field)
     return bool(field.remote_field.through._meta.auto_created)
 
 
@@ -418,7 +401,7 @@ def related_names(plan: MergePlan) -> dict[str, str]:
         taken.add(relation.field.related_query_name())
     renamed: dict[str, str] = {}
     for reference in _references(plan):
-        field: Any = _field(reference.model, reference.field)
+        field: Any = model_field(reference.model, reference.field)
         remote = field.remote_field
         if remote.related_name and remote.related_name.endswith("+"):
             continue
@@ -442,14 +425,14 @@ def _final_reference(plan: MergePlan, reference: Reference) -> models.Field[Any,
     renamed = related_names(plan).get(f"{reference.model}.{reference.field}")
     if renamed is not None:
         changes["related_name"] = renamed
-        remote: Any = _field(reference.model, reference.field).remote_field
+        remote: Any = model_field(reference.model, reference.field).remote_field
         if remote.related_query_name:
             changes["related_query_name"] = renamed
-    return _rebuilt(_field(reference.model, reference.field), **changes)
+    return rebuilt(model_field(reference.model, reference.field), **changes)
 
 
 def _new_reference(plan: MergePlan, reference: Reference) -> models.Field[Any, Any]:
-    old: Any = _field(reference.model, reference.field)
+    old: Any = model_field(reference.model, reference.field)
     if reference.kind == "many-to-many":
         return models.ManyToManyField(to=plan.target.lower(), related_name="+", blank=True)
     kwargs: dict[str, Any] = {"null": True, "blank": True, "related_name": "+"}
@@ -724,7 +707,7 @@ def _model_edits(plan: MergePlan) -> dict[Path, tuple[str, str]]:
         if new_name is None:
             continue
         values = {"related_name": repr(new_name)}
-        remote: Any = _field(reference.model, reference.field).remote_field
+        remote: Any = model_field(reference.model, reference.field).remote_field
         if remote.related_query_name:
             values["related_query_name"] = repr(new_name)
         edit(

@@ -55,6 +55,23 @@ class KeyRange:
 ALL_ROWS = KeyRange()
 
 
+def column_in_range(column: str, keys: KeyRange) -> tuple[str, tuple[Any, ...]]:
+    """`` AND column in keys`` (``column`` quoted already) and its parameters; nothing for
+    every row."""
+    if keys == ALL_ROWS:
+        return "", ()
+    if keys.lower is not None and keys.upper is not None and keys.lower_inclusive:
+        return f" AND {column} BETWEEN %s AND %s", (keys.lower, keys.upper)
+    conditions, params = [], []
+    if keys.lower is not None:
+        conditions.append(f" AND {column} {'>=' if keys.lower_inclusive else '>'} %s")
+        params.append(keys.lower)
+    if keys.upper is not None:
+        conditions.append(f" AND {column} <= %s")
+        params.append(keys.upper)
+    return "".join(conditions), tuple(params)
+
+
 @dataclass(frozen=True)
 class InsertValue:
     """A column of the target table that the insert fills with a constant (its default)."""

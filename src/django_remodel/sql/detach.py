@@ -26,7 +26,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from django_remodel.errors import UnsupportedBackendError
 from django_remodel.sql import ColumnMove, NormalizeSQL, normalize_sql
-from django_remodel.sql.base import ALL_ROWS, KeyRange, Statement
+from django_remodel.sql.base import ALL_ROWS, KeyRange, Statement, column_in_range
 
 CHILD = "c"
 PARENT = "p"
@@ -137,18 +137,7 @@ class DetachSQL:
 
     def in_range(self, column: str, keys: KeyRange) -> tuple[str, tuple[Any, ...]]:
         """`` AND column in keys`` and its parameters (nothing for every row)."""
-        if keys == ALL_ROWS:
-            return "", ()
-        if keys.lower is not None and keys.upper is not None and keys.lower_inclusive:
-            return f" AND {column} BETWEEN %s AND %s", (keys.lower, keys.upper)
-        conditions, params = [], []
-        if keys.lower is not None:
-            conditions.append(f" AND {column} {'>=' if keys.lower_inclusive else '>'} %s")
-            params.append(keys.lower)
-        if keys.upper is not None:
-            conditions.append(f" AND {column} <= %s")
-            params.append(keys.upper)
-        return "".join(conditions), tuple(params)
+        return column_in_range(column, keys)
 
     def copied(self, copy: CopyColumns, child: str, parent: str) -> str:
         """True where every copied column of the child row equals the parent's."""

@@ -36,7 +36,7 @@ from typing import Any, ClassVar
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from django_remodel.errors import UnsupportedBackendError
-from django_remodel.sql.base import ALL_ROWS, KeyRange, Statement
+from django_remodel.sql.base import ALL_ROWS, KeyRange, Statement, column_in_range
 
 MAP = "m"
 """Alias of the id map row being moved."""
@@ -121,6 +121,10 @@ class MergeSQL:
     """The statements of a merge on one vendor; subclasses fill in the joins."""
 
     vendor: ClassVar[str]
+    lookups_both_ways: ClassVar[bool] = True
+    """Whether a join between the id map and a table with integer keys states its condition
+    both ways round (for planners that loop over one table and look the other up by index;
+    PostgreSQL's hashes the join, and the second condition only skews its estimates)."""
 
     def __init__(self, connection: BaseDatabaseWrapper, merge: Merge) -> None:
         self.connection = connection
@@ -160,18 +164,7 @@ class MergeSQL:
 
     def in_range(self, column: str, keys: KeyRange) -> Fragment:
         """`` AND column in keys`` and its parameters (nothing for every row)."""
-        if keys == ALL_ROWS:
-            return "", ()
-        if keys.lower is not None and keys.upper is not None and keys.lower_inclusive:
-            return f" AND {column} BETWEEN %s AND %s", (keys.lower, keys.upper)
-        conditions, params = [], []
-        if keys.lower is not None:
-            conditions.append(f" AND {column} {'>=' if keys.lower_inclusive else '>'} %s")
-            params.append(keys.lower)
-        if keys.upper is not None:
-            conditions.append(f" AND {column} <= %s")
-            params.append(keys.upper)
-        return "".join(conditions), tuple(params)
+        return column_in_range(column, keys)
 
     def key_of(self, ref: str, column: str, *, text: bool) -> str:
         """The normalized identity key of a row, as text; NULL when it has none."""
@@ -187,13 +180,28 @@ class MergeSQL:
             f"CASE WHEN {expression} IS NOT NULL AND TRIM({expression}) <> '' THEN {normalized} END"
         )
 
-    def maps(self, source: SourceTable, old: str | None = None, alias: str = MAP) -> Fragment:
+    def maps(
+        self,
+        source: SourceTable,
+        old: str | None = None,
+        alias: str = MAP,
+        *,
+        old_is_text: bool = False,
+    ) -> Fragment:
         """The id map row (``alias``) of the row whose key to ``source`` is ``old`` (by
-        default the source row ``s`` itself)."""
+        default the source row ``s`` itself; ``old_is_text`` when that column holds the
+        key as text, as a generic object id may)."""
         old = old or self.col(SOURCE, source.pk)
         old_pk = self.col(alias, "old_pk")
+        if old_is_text and source.pk_integer:
+            return f"{self.col(alias, 'source')} = %s AND {old_pk} = {old}", (source.label,)
         if not source.pk_integer:
             return f"{self.col(alias, 'source')} = %s AND {old_pk} = {old}", (source.label,)
+        if not self.lookups_both_ways:
+            return (
+                f"{self.col(alias, 'source')} = %s AND {old_pk} = {self.as_text(old)}",
+                (source.label,),
+            )
         # Both ways round, so that either table can be looked up by its index: the id
         # map's by (source, old_pk), the other's by its integer key.
         return (
@@ -573,7 +581,7 @@ class MergeSQL:
         )
         return Statement(sql, (True,))
 
-    def analyze_map(self) -> Statement:
+    def analyze_map(self) -> Statement | None:
         """Statistics of the id map, which the merge filled itself: without them the
         planner takes it for empty and loops over it in every join."""
         return Statement(f"ANALYZE {self.id_map}")
@@ -671,7 +679,7 @@ class MergeSQL:
         """Point the generic references to a source's rows at their target rows."""
         object_id = self.col(REFERRER, generic.object_id)
         new = self.col(MAP, "new_pk")
-        found, params = self.maps(source, object_id)
+        found, params = self.maps(source, object_id, old_is_text=generic.text)
         return self.update_join(
             generic.table,
             REFERRER,
@@ -719,6 +727,7 @@ class PostgreSQLMergeSQL(MergeSQL):
     """``UPDATE ... FROM``; ``IS NOT DISTINCT FROM``; text compared in ``"C"``."""
 
     vendor = "postgresql"
+    lookups_both_ways = False
 
     def exact(self, expression: str) -> str:
         return f'({expression}) COLLATE "C"'
@@ -754,6 +763,7 @@ class SQLiteMergeSQL(PostgreSQLMergeSQL):
     """SQLite 3.33+: ``UPDATE ... FROM``; ``IS``; text compared with ``BINARY``."""
 
     vendor = "sqlite"
+    lookups_both_ways = True
 
     def join_groups(self, *, leaders_from_target: bool) -> Statement:
         # A join to the grouped id map would not use an index here; one lookup per row
@@ -799,8 +809,10 @@ class MySQLMergeSQL(MergeSQL):
     def concat(self, *parts: str) -> str:
         return f"CONCAT({', '.join(parts)})"
 
-    def analyze_map(self) -> Statement:
-        return Statement(f"ANALYZE TABLE {self.id_map}")
+    def analyze_map(self) -> Statement | None:
+        # ANALYZE TABLE would commit the open transaction; InnoDB recomputes the statistics
+        # of a table by itself once a tenth of its rows changed.
+        return None
 
     def exact(self, expression: str) -> str:
         return f"CAST(CONVERT({expression} USING utf8mb4) AS BINARY)"
