@@ -578,10 +578,6 @@ class _Walker:
         label: str,
         after: Callable[[], None] | None = None,
     ) -> int:
-        def verify() -> None:
-            if after is not None:
-                after()
-
         return run_data_move(
             self.runner,
             table_keys(self.connection, table, pk),
@@ -589,11 +585,38 @@ class _Walker:
             self.options,
             integer_keys=integer,
             label=label,
-            after=verify if after is not None else None,
+            after=after,
         )
 
 
 # -- References ------------------------------------------------------------------------
+
+
+def id_map_sql(connection: BaseDatabaseWrapper, id_map: str) -> MergeSQL:
+    """The statements that only need the id map (references, generic references)."""
+    merge = Merge(
+        id_map=id_map,
+        target_label="",
+        target_table="",
+        target_pk="",
+        target_key="",
+        target_key_text=False,
+        sources=(),
+        values=(),
+    )
+    return merge_sql(connection, merge)
+
+
+def _referred(model: type[models.Model]) -> SourceTable:
+    """A source as references know it: by its label and primary key."""
+    return SourceTable(
+        label=_label(model),
+        table=model._meta.db_table,
+        pk=pk_column(model),
+        pk_integer=integer_keys(model),
+        key="",
+        key_text=False,
+    )
 
 
 class _ReferenceOperation(Operation):
@@ -639,28 +662,19 @@ class _ReferenceOperation(Operation):
         """Nothing: the schema operations around it change the state."""
 
     def _source(self, apps: StateApps, app_label: str) -> SourceTable:
-        model = state_model(apps, app_label, self.source, "source")
-        return SourceTable(
-            label=_label(model),
-            table=model._meta.db_table,
-            pk=pk_column(model),
-            pk_integer=integer_keys(model),
-            key="",
-            key_text=False,
-        )
+        return _referred(state_model(apps, app_label, self.source, "source"))
 
-    def _sql(self, schema_editor: BaseDatabaseSchemaEditor, apps: StateApps) -> MergeSQL:
-        empty = Merge(
-            id_map=self.id_map,
-            target_label="",
-            target_table="",
-            target_pk="",
-            target_key="",
-            target_key_text=False,
-            sources=(),
-            values=(),
-        )
-        return merge_sql(schema_editor.connection, empty)
+    def _referring(
+        self, state: ProjectState, app_label: str, schema_editor: BaseDatabaseSchemaEditor
+    ) -> type[models.Model] | None:
+        """The referring model, or None where the router keeps it off this database."""
+        model = state_model(state.apps, app_label, self.model, "referring")
+        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+            return None
+        return model
+
+    def _sql(self, schema_editor: BaseDatabaseSchemaEditor) -> MergeSQL:
+        return id_map_sql(schema_editor.connection, self.id_map)
 
     def _walk(self, schema_editor: BaseDatabaseSchemaEditor) -> _Walker:
         return _Walker(Runner(schema_editor), schema_editor.connection, self.options)
@@ -691,14 +705,14 @@ class RepointReferences(_ReferenceOperation):
         to_state: ProjectState,
     ) -> None:
         apps = to_state.apps
-        model = state_model(apps, app_label, self.model, "referring")
-        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+        model = self._referring(to_state, app_label, schema_editor)
+        if model is None:
             return
         check_batchable(type(self).__name__, repr(model._meta.label), self.options, schema_editor)
         old = state_column(model, self.field)
         new = state_column(model, self.new_field)
         source = self._source(apps, app_label)
-        sql = self._sql(schema_editor, apps)
+        sql = self._sql(schema_editor)
         walk = self._walk(schema_editor)
         runner = walk.runner
         table = model._meta.db_table
@@ -740,12 +754,11 @@ class RepointReferences(_ReferenceOperation):
         from_state: ProjectState,
         to_state: ProjectState,
     ) -> None:
-        apps = from_state.apps
-        model = state_model(apps, app_label, self.model, "referring")
-        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+        model = self._referring(from_state, app_label, schema_editor)
+        if model is None:
             return
         new = state_column(model, self.new_field)
-        sql = self._sql(schema_editor, apps)
+        sql = self._sql(schema_editor)
         table, pk = model._meta.db_table, pk_column(model)
         self._walk(schema_editor)(
             table,
@@ -798,13 +811,13 @@ class MergeLinks(_ReferenceOperation):
         to_state: ProjectState,
     ) -> None:
         apps = to_state.apps
-        model = state_model(apps, app_label, self.model, "referring")
-        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+        model = self._referring(to_state, app_label, schema_editor)
+        if model is None:
             return
         check_batchable(type(self).__name__, repr(model._meta.label), self.options, schema_editor)
         through, links = self._links(apps, app_label)
         source = self._source(apps, app_label)
-        sql = self._sql(schema_editor, apps)
+        sql = self._sql(schema_editor)
         walk = self._walk(schema_editor)
         label = f"{model._meta.label}.{self.field}"
 
@@ -834,13 +847,13 @@ class MergeLinks(_ReferenceOperation):
         to_state: ProjectState,
     ) -> None:
         apps = from_state.apps
-        model = state_model(apps, app_label, self.model, "referring")
-        if not self.allow_migrate_model(schema_editor.connection.alias, model):
+        model = self._referring(from_state, app_label, schema_editor)
+        if model is None:
             return
         _, links = self._links(apps, app_label)
         runner = Runner(schema_editor)
         with runner.transaction():
-            runner.execute(self._sql(schema_editor, apps).clear_links(links))
+            runner.execute(self._sql(schema_editor).clear_links(links))
 
     def describe(self) -> str:
         return f"Copy the links of {self.model}.{self.field} into {self.new_field}"
@@ -934,18 +947,7 @@ class RepointGenericReferences(Operation):
         runner = Runner(schema_editor)
         if "contenttypes" not in apps.app_configs:
             return
-        empty = Merge(
-            id_map=self.id_map,
-            target_label="",
-            target_table="",
-            target_pk="",
-            target_key="",
-            target_key_text=False,
-            sources=(),
-            values=(),
-        )
-        sql = merge_sql(schema_editor.connection, empty)
-        target_type = None
+        sql = id_map_sql(schema_editor.connection, self.id_map)
         source_types = []
         for label in self.sources:
             model = state_model(apps, app_label, label, "source")
@@ -954,7 +956,8 @@ class RepointGenericReferences(Operation):
             )
             if found is not None:
                 source_types.append((model, found))
-        if source_types and target_type is None:
+        target_type = None
+        if source_types:
             target_type = _content_type_id(
                 runner, target._meta.app_label, target._meta.model_name or "", create=True
             )
@@ -968,14 +971,7 @@ class RepointGenericReferences(Operation):
                 text=_is_text(object_field),
             )
             for source_model, source_type in source_types:
-                source = SourceTable(
-                    label=_label(source_model),
-                    table=source_model._meta.db_table,
-                    pk=pk_column(source_model),
-                    pk_integer=integer_keys(source_model),
-                    key="",
-                    key_text=False,
-                )
+                source = _referred(source_model)
                 assert target_type is not None
                 runner.execute(sql.repoint_generic(generic, source, source_type, target_type))
                 left = _check(runner, sql.count_generic(generic, source_type))
