@@ -145,9 +145,13 @@ class MergeCommand(Subcommand):
         figures: dict[str, Any] = measured(
             lambda: merge.measure(plan, graph, database), database, {}
         )
+        merge.check_new_target(plan)
         if options["plan_out"]:
             Path(options["plan_out"]).write_text(dump_plan(plan, figures), encoding="utf-8")
-            self.stdout.write(f"Wrote the plan to {options['plan_out']}; edit it, then run")
+            self.stdout.write(
+                f"Wrote the plan to {options['plan_out']}; edit it, then run"
+                + ("" if plan.target_exists else f" ({plan.target} will be a new model)")
+            )
             self.stdout.write(f"  python manage.py remodel merge --plan {options['plan_out']}")
             return
         _refuse(plan, figures)
@@ -164,7 +168,12 @@ class MergeCommand(Subcommand):
     ) -> None:
         plan = changes.plan
         write = self.stdout.write
-        write(self.style.MIGRATE_HEADING(f"Merge {', '.join(plan.sources)} into {plan.target}"))
+        write(
+            self.style.MIGRATE_HEADING(
+                f"Merge {', '.join(plan.sources)} into {plan.target}"
+                + ("" if plan.target_exists else " (new model)")
+            )
+        )
         write(f"  key: {plan.key} ({plan.key_normalization}); rows without one: {plan.keyless}")
         for mapped in plan.fields:
             sources = ", ".join(f"{m}.{f}" for m, f in mapped.sources)
@@ -237,6 +246,15 @@ def _figure_lines(figures: dict[str, Any]) -> list[str]:
 
 def _refuse(plan: MergePlan, figures: dict[str, Any]) -> None:
     """Stop before writing anything when the data says the merge cannot be right."""
+    new_held_twice = figures.get("new_keys_held_twice", 0)
+    if new_held_twice:
+        raise MergeError(
+            f"{new_held_twice:,} {plan.key} value(s) would be held by several rows of the new "
+            f"{plan.target}, whose {plan.key} is unique: keys that differ only in ways the "
+            "database compares as equal, or empty keys of rows kept apart (--keyless "
+            f"separate). Make those {plan.key}s distinct or NULL first, or choose another "
+            "--key-normalization."
+        )
     held_twice = figures.get("target_keys_held_twice", 0)
     if held_twice:
         raise MergeError(

@@ -70,19 +70,23 @@ def add_model(
     field_code: str,
     after_class: str | None,
     docstring: str,
+    more_fields: Sequence[tuple[str, str]] = (),
     filename: str | None = None,
 ) -> str:
     """``source`` with a new model class just before the class ``after_class``.
 
-    The class has ``docstring``, the one field ``field_name = field_code`` and
-    a ``__str__`` returning it. It comes before ``after_class`` so that a
-    foreign key in ``after_class`` can name it as a class, and it takes over
-    the blank lines and section comments above ``after_class``; the comments
-    directly above ``after_class`` stay with it. With ``after_class=None``
-    (the model that refers to it is in another module) it ends the module.
+    The class has ``docstring``, the field ``field_name = field_code``, then each
+    ``(name, code)`` of ``more_fields``, and a ``__str__`` returning the first field.
+    It comes before ``after_class`` so that a foreign key in ``after_class`` can name
+    it as a class, and it takes over the blank lines and section comments above
+    ``after_class``; the comments directly above ``after_class`` stay with it. With
+    ``after_class=None`` (the model that refers to it is in another module) it ends
+    the module.
     """
     check_name(model_name, "Model name")
-    check_name(field_name, "Field name")
+    fields = [(field_name, field_code), *more_fields]
+    for name, _code in fields:
+        check_name(name, "Field name")
     text = Source(source, filename)
     module = text.module
     for binding in _bindings(module.body):
@@ -93,33 +97,31 @@ def add_model(
                 "for the new model, or rename what has that name."
             )
     placed = None if after_class is None else find_class(text, after_class)
-    value = _expression(field_code, model_name, field_name, text.where)
+    values = [_expression(code, model_name, name, text.where) for name, code in fields]
     style = models_style(module)
     newline, indent = module.default_newline, module.default_indent
     returns = " -> str" if uses_return_annotations(module) else ""
-    shown = (
-        f"self.{field_name}" if callee_name(value) in _TEXT_FIELDS else f"str(self.{field_name})"
-    )
     code = newline.join(
         [
             f"class {model_name}(models.Model):",
             f"{indent}{_docstring(docstring, model_name)}",
             "",
-            f"{indent}{field_name} = None",
+            *(f"{indent}{name} = None" for name, _code in fields),
             "",
             f"{indent}def __str__(self){returns}:",
-            f"{indent}{indent}return {shown}",
+            f"{indent}{indent}return {_shown(field_name, values[0])}",
             "",
         ]
     )
     new_class = cst.parse_statement(code, module.config_for_parsing)
     assert isinstance(new_class, cst.ClassDef)
     new_body = list(class_block(new_class).body)
-    field_line = new_body[1]
-    assert isinstance(field_line, cst.SimpleStatementLine)
-    assign = field_line.body[0]
-    assert isinstance(assign, cst.Assign)
-    new_body[1] = field_line.with_changes(body=[assign.with_changes(value=value)])
+    for position, value in enumerate(values, start=1):
+        field_line = new_body[position]
+        assert isinstance(field_line, cst.SimpleStatementLine)
+        assign = field_line.body[0]
+        assert isinstance(assign, cst.Assign)
+        new_body[position] = field_line.with_changes(body=[assign.with_changes(value=value)])
     new_class = new_class.with_changes(body=class_block(new_class).with_changes(body=new_body))
     new_class, used = in_module_style(new_class, style)
 
@@ -132,6 +134,21 @@ def add_model(
         body[index] = before_class.with_changes(leading_lines=[*blank_lines(2), *attached])
         body.insert(index, new_class.with_changes(leading_lines=before))
     return with_models_import(module.with_changes(body=body), style, used).code
+
+
+def _shown(field_name: str, value: cst.BaseExpression) -> str:
+    """What ``__str__`` returns for the field: text as it is (the empty string for a text
+    field that takes NULL), anything else through ``str``."""
+    if callee_name(value) not in _TEXT_FIELDS:
+        return f"str(self.{field_name})"
+    takes_null = isinstance(value, cst.Call) and any(
+        arg.keyword is not None
+        and arg.keyword.value == "null"
+        and isinstance(arg.value, cst.Name)
+        and arg.value.value == "True"
+        for arg in value.args
+    )
+    return f'self.{field_name} or ""' if takes_null else f"self.{field_name}"
 
 
 def _docstring(docstring: str, model_name: str) -> str:

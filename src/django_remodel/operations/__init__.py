@@ -29,6 +29,7 @@ from django_remodel.operations.merge import (
     RepointGenericReferences,
     RepointReferences,
 )
+from django_remodel.operations.merge_permissions import MergePermissions
 from django_remodel.operations.normalize import NormalizeColumn, RestoreColumnFromForeignKey
 from django_remodel.operations.swap_user import RepointContentType
 
@@ -41,6 +42,7 @@ __all__ = [
     "KeepProfileReferences",
     "KeepProfileRows",
     "MergeLinks",
+    "MergePermissions",
     "MergeRows",
     "NormalizeColumn",
     "RepointContentType",
@@ -74,6 +76,7 @@ for _operation in (
     RepointReferences,
     MergeLinks,
     RepointGenericReferences,
+    MergePermissions,
 ):
     _operation.__module__ = __name__
 del _operation

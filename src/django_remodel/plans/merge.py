@@ -25,6 +25,7 @@ review and edit it.
 
 from __future__ import annotations
 
+import keyword
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
@@ -36,7 +37,14 @@ from django.apps import apps
 from django_remodel import toml
 from django_remodel.audit.duplicates import field_mapping, profile_model
 from django_remodel.errors import RemodelError
-from django_remodel.graph import FieldNode, ModelGraph, ModelKind, ModelNode, RelationKind
+from django_remodel.graph import (
+    FieldNode,
+    ModelGraph,
+    ModelKind,
+    ModelNode,
+    RelationKind,
+    _is_first_party,
+)
 
 POLICIES = ("first", "newest", "coalesce", "error")
 KEY_NORMALIZATIONS = ("exact", "trim", "casefold", "trim-casefold")
@@ -182,12 +190,7 @@ def build_plan(
     target_label = _split_model(into, "target (--into)")
     target_node = _find_model(graph, target_label)
     if target_node is None:
-        app = target_label.split(".")[0]
-        if app not in graph.app_labels():
-            raise MergeError(
-                f"No installed app is labelled {app!r}; the target model must live in an "
-                f"installed app (known: {', '.join(graph.app_labels())})."
-            )
+        _check_new_target(target_label)
     else:
         _check_target(graph, target_node)
         target_label = target_node.label
@@ -290,6 +293,30 @@ def _check_target(graph: ModelGraph, node: ModelNode) -> None:
         )
 
 
+def _check_new_target(label: str) -> None:
+    """A target that does not exist yet is created in an installed app of the project, as a
+    class whose name can be written in its ``models.py``."""
+    app, name = label.split(".")
+    configs = {config.label: config for config in apps.get_app_configs()}
+    config = configs.get(app)
+    if config is None:
+        raise MergeError(
+            f"No installed app is labelled {app!r}, so the new target {label} has nowhere to "
+            f"live; add the app to INSTALLED_APPS or name an installed one (known: "
+            f"{', '.join(sorted(configs))})."
+        )
+    if not _is_first_party(config.path):
+        raise MergeError(
+            f"The app {app!r} belongs to an installed package; the new target {label} must "
+            "be added to an app of the project."
+        )
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise MergeError(
+            f"The target {label}: {name!r} is not a valid Python class name, so the new model "
+            "cannot be written; name it with an identifier (e.g. app.Person)."
+        )
+
+
 def _check_skips(nodes: list[ModelNode], skips: Iterable[str]) -> list[str]:
     labels = {node.label: node for node in nodes}
     found = []
@@ -372,7 +399,12 @@ def _map_fields(
             )
         first = graph.model(items[0][0]).field(items[0][1])
         if existing is not None:
-            _check_fits(existing, items, graph, target)
+            assert target is not None
+            _check_fits(existing, items, graph, f"{target.label}.{destination}")
+        elif target is None and first.related_model is None:
+            # A new target field is declared as its first source declares it.
+            declares = f"{items[0][0]}.{items[0][1]}, which declares {destination!r} of the target,"
+            _check_fits(first, items[1:], graph, declares)
         elif first.related_model is not None and first.related_model in by_label:
             others = [(m, f) for m, f in items if graph.model(m).field(f).related_model is None]
             if others:
@@ -393,12 +425,8 @@ def _map_fields(
 
 
 def _check_fits(
-    target_field: FieldNode,
-    items: list[tuple[str, str]],
-    graph: ModelGraph,
-    target: ModelNode | None,
+    target_field: FieldNode, items: list[tuple[str, str]], graph: ModelGraph, target: str
 ) -> None:
-    assert target is not None
     for label, name in items:
         source = graph.model(label).field(name)
         same_kind = source.internal_type == target_field.internal_type or (
@@ -406,8 +434,8 @@ def _check_fits(
         )
         if not same_kind:
             raise MergeError(
-                f"{label}.{name} is a {source.internal_type} but {target.label}."
-                f"{target_field.name} is a {target_field.internal_type}; map it to another "
+                f"{label}.{name} is a {source.internal_type} but {target} is a "
+                f"{target_field.internal_type}; map it to another "
                 f"field (--map {label}.{name}=...) or skip it."
             )
         # A source declared longer than the target is measured on the data instead
@@ -571,6 +599,11 @@ def dump_plan(plan: MergePlan, figures: Mapping[str, Any] | None = None) -> str:
         "# remodel merge plan: review, edit, then run",
         "#   python manage.py remodel merge --plan THIS_FILE",
         f"# Policies: {', '.join(POLICIES)}; key normalizations: {', '.join(KEY_NORMALIZATIONS)}.",
+        *(
+            []
+            if plan.target_exists
+            else [f"# {plan.target} (new model) does not exist yet: the merge creates it."]
+        ),
         "",
         *toml.table("merge", header),
     ]

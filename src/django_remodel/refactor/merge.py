@@ -34,8 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from django.apps import apps as global_apps
+from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, get_hashers
-from django.db import connections, models
+from django.db import connection, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import truncate_name
 from django.db.migrations.loader import MigrationLoader
@@ -45,6 +46,7 @@ from django.db.migrations.operations import (
     AddIndex,
     AlterField,
     AlterUniqueTogether,
+    CreateModel,
     DeleteModel,
     RemoveConstraint,
     RemoveField,
@@ -65,14 +67,15 @@ from django_remodel.operations import (
     CreateMergeMap,
     DropMergeMap,
     MergeLinks,
+    MergePermissions,
     MergeRows,
     RepointGenericReferences,
     RepointReferences,
     ResetKeySequence,
 )
 from django_remodel.plans.merge import MappedField, MergeError, MergePlan, Reference
-from django_remodel.refactor.fields import model_field, rebuilt
-from django_remodel.refactor.normalize import FileEdit, _models_path, write_changes
+from django_remodel.refactor.fields import DROP, model_field, rebuilt
+from django_remodel.refactor.normalize import FileEdit, _auto_field, _models_path, write_changes
 
 _TEXT_TYPES = frozenset({"CharField", "SlugField", "EmailField", "URLField", "TextField"})
 
@@ -200,7 +203,9 @@ def measure(plan: MergePlan, graph: ModelGraph, using: str = "default") -> dict[
         too_long = _too_long(plan, graph, columns, count)
         if too_long:
             figures["values_too_long"] = too_long
-        if plan.target_exists:
+        if not plan.target_exists:
+            figures["new_keys_held_twice"] = _new_keys_held_twice(plan, columns, count)
+        else:
             target = plan.target
             figures["target_rows"] = count(f"SELECT COUNT(*) FROM {columns.table(target)}")
             figures["target_keys_held_twice"] = count(
@@ -222,15 +227,16 @@ def _unique_values_taken_twice(
     """Per unique field of the target that sources fill, the values that rows of different
     keys would share (the target's own rows included): the unique constraint would refuse
     them."""
-    if not plan.target_exists:
-        return {}
-    target = graph.model(plan.target)
     found = {}
     for mapped in plan.fields:
-        if mapped.name == plan.key or mapped.new or not target.field(mapped.name).unique:
+        if mapped.name == plan.key or (mapped.new and plan.target_exists):
             continue
+        first = graph.model(mapped.sources[0][0]).field(mapped.sources[0][1])
+        if first.related_model in plan.sources or not _declared(plan, graph, mapped).unique:
+            continue  # a relation to a source holds ids of the target, mapped afresh
+        rows = [*mapped.sources, *([(plan.target, mapped.name)] if plan.target_exists else [])]
         selects = []
-        for model, name in [*mapped.sources, (plan.target, mapped.name)]:
+        for model, name in rows:
             column = columns.column(model, name)
             value = columns.exact(column) if columns.is_text(model, name) else column
             selects.append(
@@ -247,25 +253,63 @@ def _unique_values_taken_twice(
 def _too_long(plan: MergePlan, graph: ModelGraph, columns: _Columns, count: Any) -> dict[str, int]:
     """Per ``source.field -> target field`` whose source is declared longer than the
     target field, the source values that do not fit."""
-    if not plan.target_exists:
-        return {}
-    target = graph.model(plan.target)
     found = {}
     length = "CHAR_LENGTH" if columns.connection.vendor == "mysql" else "LENGTH"
     for mapped in plan.fields:
-        if mapped.new:
+        if mapped.new and plan.target_exists:
             continue
-        limit = target.field(mapped.name).max_length
+        limit = _declared(plan, graph, mapped).max_length
         for model, name in mapped.sources:
             declared = graph.model(model).field(name).max_length
-            if limit is None or declared is None or declared <= limit:
-                continue
+            if limit is None or (declared is not None and declared <= limit):
+                continue  # a source without a length (text) is measured too
             column = columns.column(model, name)
             found[f"{model}.{name} -> {mapped.name}"] = count(
                 f"SELECT COUNT(*) FROM {columns.table(model)} s WHERE {length}({column}) > %s",
                 [limit],
             )
     return found
+
+
+def _declared(plan: MergePlan, graph: ModelGraph, mapped: MappedField) -> Any:
+    """The target field ``mapped`` fills, as the target declares it (a ``FieldNode``), or as
+    a new target will (a model field)."""
+    if plan.target_exists and not mapped.new:
+        return graph.model(plan.target).field(mapped.name)
+    return _target_field(plan, mapped)
+
+
+def _new_keys_held_twice(plan: MergePlan, columns: _Columns, count: Any) -> int:
+    """Key values that several rows of a new target would hold, which its unique key
+    refuses: keys that differ once normalized but that the database compares equal, and
+    (rows without a key being kept apart) an empty key held by several rows."""
+    keyed = []
+    blank = []
+    for model in plan.sources:
+        field = plan.key_field_of(model)
+        column, table, has_key = (
+            columns.column(model, field),
+            columns.table(model),
+            columns.has_key(model),
+        )
+        keyed.append(
+            f"SELECT {column} AS v, {columns.key(model)} AS k FROM {table} s WHERE {has_key}"
+        )
+        if columns.is_text(model, field):
+            blank.append(
+                f"SELECT {column} AS v FROM {table} s WHERE {column} IS NOT NULL AND NOT "
+                f"({has_key})"
+            )
+    counts = [
+        f"(SELECT COUNT(*) FROM (SELECT u.v FROM ({' UNION ALL '.join(keyed)}) u "
+        "GROUP BY u.v HAVING COUNT(DISTINCT u.k) > 1) d)"
+    ]
+    if blank and plan.keyless == "separate":
+        counts.append(
+            f"(SELECT COUNT(*) FROM (SELECT u.v FROM ({' UNION ALL '.join(blank)}) u "
+            "GROUP BY u.v HAVING COUNT(*) > 1) e)"
+        )
+    return int(count(f"SELECT {' + '.join(counts)}"))
 
 
 def _password_field(plan: MergePlan) -> MappedField | None:
@@ -324,26 +368,85 @@ class MergeChanges:
     its new ``related_name``."""
 
 
+def target_table(plan: MergePlan) -> str:
+    """The target's table: the new model's is named as Django names it by default."""
+    if plan.target_exists:
+        return str(global_apps.get_model(plan.target)._meta.db_table)
+    app, name = plan.target.split(".")
+    return truncate_name(f"{app}_{name.lower()}", connection.ops.max_name_length())
+
+
 def id_map_table(plan: MergePlan) -> str:
     """The id map's table: named after the target's, within every backend's name limit."""
-    table = global_apps.get_model(plan.target)._meta.db_table
-    return truncate_name(f"{table}_merge_ids", 60)
+    return truncate_name(f"{target_table(plan)}_merge_ids", 60)
 
 
 def _target_field(plan: MergePlan, mapped: MappedField) -> models.Field[Any, Any]:
     """A field the target lacks, as its first source declares it (a relation to a source
     points at the target). One that takes no NULL and has no default becomes nullable,
-    but for text, whose rows from before get the empty string (``_added``)."""
+    but for text, whose rows from before get the empty string (``_added``). A field of a
+    new target is shaped by :func:`_new_target_changes`."""
     model, name = mapped.sources[0]
     field = model_field(model, name)
     changes: dict[str, Any] = {}
+    to_source = False
     if field.is_relation and field.related_model is not None:
         related: Any = field.related_model
-        if related._meta.label in plan.sources:
+        to_source = related._meta.label in plan.sources
+        if to_source:
             changes.update(to=plan.target.lower(), related_name="+")
-    if not field.null and not field.has_default() and not _is_text(field):
+    if not plan.target_exists:
+        changes.update(_new_target_changes(plan, mapped, field, to_source=to_source))
+    elif not field.null and not field.has_default() and not _is_text(field):
         changes.update(null=True, blank=True)
     return rebuilt(field, **changes)
+
+
+def _new_target_changes(
+    plan: MergePlan, mapped: MappedField, field: models.Field[Any, Any], *, to_source: bool
+) -> dict[str, Any]:
+    """How a field of a new target differs from its first source's: the key is unique; a
+    field takes NULL where a source's does, or where a source lacks it and nothing else
+    gives a value (text gets the empty string then); text is as long as the longest source
+    allows; the column is named after the field."""
+    declared = [model_field(model, name) for model, name in mapped.sources]
+    kwargs = field.deconstruct()[3]
+    changes: dict[str, Any] = {}
+    if "db_column" in kwargs:
+        changes["db_column"] = DROP
+    if mapped.name == plan.key:
+        changes["unique"] = True
+        if kwargs.get("db_index"):
+            changes["db_index"] = DROP
+    lengths = [f.max_length for f in declared if f.max_length is not None]
+    if field.max_length is not None and lengths and max(lengths) > field.max_length:
+        changes["max_length"] = max(lengths)
+    covered = len(mapped.sources) == len(plan.sources) or mapped.name in dict(plan.fills)
+    generated = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+    takes_null = (
+        to_source
+        or any(f.null for f in declared)
+        or (not covered and not field.has_default() and not generated and not _is_text(field))
+    )
+    if takes_null and not field.null:
+        changes.update(null=True, blank=True)
+    elif not covered and _is_text(field) and not field.blank:
+        changes["blank"] = True
+    return changes
+
+
+def _new_model_fields(plan: MergePlan) -> list[tuple[str, models.Field[Any, Any]]]:
+    """The fields of a new target, the key first, as the ``CreateModel`` and the class
+    written into ``models.py`` both declare them."""
+    ordered = sorted(plan.fields, key=lambda mapped: mapped.name != plan.key)
+    return [(mapped.name, _target_field(plan, mapped)) for mapped in ordered]
+
+
+def _create_target(plan: MergePlan) -> CreateModel:
+    """The expand's ``CreateModel`` of a new target, its primary key as makemigrations
+    would declare it."""
+    app, name = plan.target.split(".")
+    return CreateModel(name=name, fields=[("id", _auto_field(app)), *_new_model_fields(plan)])
 
 
 def _is_text(field: models.Field[Any, Any]) -> bool:
@@ -391,14 +494,16 @@ def new_field_names(plan: MergePlan) -> dict[str, str]:
 def related_names(plan: MergePlan) -> dict[str, str]:
     """A new ``related_name`` for each reference whose reverse name would clash on the
     target with one it has already (or with another reference's): ``<name>_as_<field>``."""
-    target = global_apps.get_model(plan.target)
-    sources = {global_apps.get_model(label) for label in plan.sources}
-    taken = {f.name for f in target._meta.get_fields() if not f.auto_created or f.concrete}
-    for relation in target._meta.related_objects:
-        if relation.related_model in sources:
-            continue
-        taken.add(relation.get_accessor_name() or "")
-        taken.add(relation.field.related_query_name())
+    taken = {"id", *(mapped.name for mapped in plan.fields)}
+    if plan.target_exists:
+        target = global_apps.get_model(plan.target)
+        sources = {global_apps.get_model(label) for label in plan.sources}
+        taken |= {f.name for f in target._meta.get_fields() if not f.auto_created or f.concrete}
+        for relation in target._meta.related_objects:
+            if relation.related_model in sources:
+                continue
+            taken.add(relation.get_accessor_name() or "")
+            taken.add(relation.field.related_query_name())
     renamed: dict[str, str] = {}
     for reference in _references(plan):
         field: Any = model_field(reference.model, reference.field)
@@ -480,11 +585,6 @@ def migration_specs(
     plan: MergePlan, loader: MigrationLoader | None = None
 ) -> list[writer.MigrationSpec]:
     """The migrations of ``plan``, across the apps involved, as operations."""
-    if not plan.target_exists:
-        raise MergeError(
-            f"{plan.target} does not exist yet; add the model (with its key field "
-            f"{plan.key!r}) and migrate, then merge into it."
-        )
     loader = loader or MigrationLoader(None, ignore_no_migrations=True)
     target_app, target_name = plan.target.split(".")
     table = id_map_table(plan)
@@ -496,7 +596,11 @@ def migration_specs(
         return f"{plan.name}_{step}" if plan.name else f"merge_{target_name.lower()}_{step}"
 
     specs: list[writer.MigrationSpec] = []
-    expand: list[Operation] = [_added(plan, m) for m in plan.fields if m.new]
+    expand: list[Operation] = (
+        [_added(plan, m) for m in plan.fields if m.new]
+        if plan.target_exists
+        else [_create_target(plan)]
+    )
     expand.append(CreateMergeMap(table))
     specs.append(
         writer.MigrationSpec(
@@ -583,11 +687,18 @@ def migration_specs(
         )
     generic = [[r.model, *_generic_fields(r)] for r in plan.references if r.kind == "generic"]
     final_ops: list[Operation] = []
+    with_auth = global_apps.is_installed("django.contrib.auth")
     if generic or global_apps.is_installed("django.contrib.contenttypes"):
+        if with_auth:
+            final_ops.append(MergePermissions(target_name, list(plan.sources)))
         final_ops.append(
             RepointGenericReferences(target_name, list(plan.sources), generic, id_map=table)
         )
     final_ops.append(DropMergeMap(table))
+    # The grants the permissions move live in auth's tables and the user model's.
+    permission_apps = (
+        sorted({"auth", settings.AUTH_USER_MODEL.split(".")[0]} - {target_app}) if with_auth else []
+    )
     target_contract = len(specs)
     specs.append(
         writer.MigrationSpec(
@@ -595,6 +706,9 @@ def migration_specs(
             named("contract"),
             app_label=target_app,
             after=(backfill_index, *contracts),
+            extra_dependencies=tuple(
+                leaf for app in permission_apps if (leaf := writer.leaf(loader, app)) is not None
+            ),
         )
     )
     for app in source_apps:
@@ -650,7 +764,13 @@ def _generic_fields(reference: Reference) -> list[str]:
 
 
 def _field_code(field: models.Field[Any, Any]) -> tuple[str, set[str]]:
+    """The field as ``models.py`` declares it (``on_delete=models.CASCADE``, as people
+    write it, rather than the migration's ``django.db.models.deletion.CASCADE``)."""
     code, imports = MigrationWriter.serialize(field)
+    deletion = "django.db.models.deletion."
+    if deletion in code:
+        code = code.replace(deletion, "models.")
+        imports.discard("import django.db.models.deletion")
     return code, {line for line in imports if line != "from django.db import models"}
 
 
@@ -680,8 +800,10 @@ def _model_edits(plan: MergePlan) -> dict[Path, tuple[str, str]]:
         texts[path] = (before, change(text, str(path)))
 
     target_app, target_name = plan.target.split(".")
+    if not plan.target_exists:
+        edit(target_app, lambda text, where: _with_new_model(plan, text, where))
     for mapped in plan.fields:
-        if not mapped.new:
+        if not mapped.new or not plan.target_exists:
             continue
         code, imports = _field_code(_target_field(plan, mapped))
         edit(
@@ -722,6 +844,34 @@ def _model_edits(plan: MergePlan) -> dict[Path, tuple[str, str]]:
     return texts
 
 
+def _with_new_model(plan: MergePlan, text: str, where: str) -> str:
+    """``text`` (the target app's ``models.py``) with the class of a new target at its end."""
+    coded = [(name, _field_code(field)) for name, field in _new_model_fields(plan)]
+    imports = {line for _name, (_code, needed) in coded for line in needed}
+    (key, (key_code, _needed)), *more = coded
+    *others, last = plan.sources
+    sources = f"{', '.join(others)} and {last}"
+    added = field_edits.add_model(
+        text,
+        model_name=plan.target.split(".")[1],
+        field_name=key,
+        field_code=key_code,
+        more_fields=[(name, code) for name, (code, _needed) in more],
+        after_class=None,
+        docstring=f"One entity merged from {sources}, identified by its {key}.",
+        filename=where,
+    )
+    return _with_imports(added, imports, where)
+
+
+def check_new_target(plan: MergePlan) -> None:
+    """Raise unless the class of a new target can be added to its app's ``models.py`` (the
+    name is free there); nothing is written."""
+    if not plan.target_exists:
+        path = _models_path(plan.target_app)
+        _with_new_model(plan, path.read_text(encoding="utf-8"), str(path))
+
+
 def _mentions(plan: MergePlan, root: Path, skip: set[Path]) -> list[Listed]:
     names = [label.split(".")[1] for label in plan.sources]
     pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
@@ -752,4 +902,12 @@ def apply(changes: MergeChanges) -> None:
     write_changes(changes.migrations, changes.edits, MergeError)
 
 
-__all__ = ["MergeChanges", "apply", "measure", "migration_specs", "prepare"]
+__all__ = [
+    "MergeChanges",
+    "apply",
+    "check_new_target",
+    "measure",
+    "migration_specs",
+    "prepare",
+    "target_table",
+]
