@@ -101,9 +101,7 @@ def id_map_model(table: str, connection: BaseDatabaseWrapper) -> type[models.Mod
         "id": models.BigAutoField(primary_key=True),
         "source": models.CharField(max_length=100),
         "old_pk": models.CharField(max_length=255, db_collation=collation),
-        "merge_key": models.CharField(
-            max_length=255, null=True, db_index=True, db_collation=collation
-        ),
+        "merge_key": models.CharField(max_length=255, null=True, db_collation=collation),
         "new_pk": models.BigIntegerField(null=True, db_index=True),
         "leads": models.BooleanField(),
         "ts": models.DateTimeField(null=True),
@@ -415,18 +413,27 @@ class MergeRows(Operation):
     def _run(self, runner: Runner, sql: MergeSQL) -> None:
         merge = sql.merge
         walk = _Walker(runner, runner.connection, self.options)
-        walk(merge.target_table, merge.target_pk, True, sql.register_target, "register target")
-        for source in merge.sources:
-            walk(
-                source.table,
-                source.pk,
-                source.pk_integer,
-                _bind(sql.register, source),
-                source.label,
-            )
-        _analyze(runner, sql)
-        self._allocate(runner, sql)
-        _analyze(runner, sql)
+        if self.options.batch_size is None:
+            # One statement registers and allocates every row (the migration is one
+            # transaction: nothing to resume).
+            runner.execute(sql.register_all(self._base(runner, sql)))
+            _analyze(runner, sql)
+            self._refuse_disagreements(runner, sql)
+        else:
+            walk(merge.target_table, merge.target_pk, True, sql.register_target, "register target")
+            for source in merge.sources:
+                walk(
+                    source.table,
+                    source.pk,
+                    source.pk_integer,
+                    _bind(sql.register, source),
+                    source.label,
+                )
+            with runner.transaction():
+                # Not resumable halfway: every row is allocated, or none.
+                runner.execute(sql.allocate(self._base(runner, sql)))
+                self._refuse_disagreements(runner, sql)
+            _analyze(runner, sql)
         for source in merge.sources:
             walk(
                 source.table,
@@ -437,6 +444,9 @@ class MergeRows(Operation):
             )
         for source in merge.sources:
             for group in sql.groups(source):
+                group = [value for value in group if not sql.set_on_insert(value)]
+                if not group:
+                    continue
                 walk(
                     source.table,
                     source.pk,
@@ -448,36 +458,34 @@ class MergeRows(Operation):
         with runner.transaction():
             self._verify(runner, sql)
 
-    def _allocate(self, runner: Runner, sql: MergeSQL) -> None:
-        """Give every row its target row, in one transaction (it is not resumable halfway)."""
-        with runner.transaction():
-            runner.execute(sql.join_groups(leaders_from_target=True))
-            if runner.collecting:
-                runner.show(sql.largest_target_key())
-                runner.comment(":base is the largest key of the target (or of the id map)")
-                runner.show(sql.allocate_leaders(Placeholder(":base")))  # type: ignore[arg-type]
-            else:
-                base = int(runner.fetch(sql.largest_target_key())[0][0])
-                largest = runner.fetch(
-                    Statement(f"SELECT COALESCE(MAX(new_pk), 0) FROM {sql.id_map}")
-                )[0][0]
-                runner.execute(sql.allocate_leaders(max(base, int(largest or 0))))
-            runner.execute(sql.join_groups(leaders_from_target=False))
-            for value in sql.merge.values:
-                if value.policy == "error" and len(value.sources) > 1:
-                    statement = sql.disagreements(value)
-                    if runner.collecting:
-                        runner.execute(statement)
-                        continue
-                    count = int(runner.fetch(statement)[0][0])
-                    if count:
-                        raise BackfillVerificationError(
-                            f"Merging into {sql.merge.target_label}: {count:,} merged row(s) "
-                            f"get different values for {value.column!r} from their sources, "
-                            "and its policy is 'error'. Nothing was merged yet (the id map "
-                            "is filled, the target untouched). Choose a policy for the field "
-                            "(first, newest, coalesce), or fix the rows, then migrate again."
-                        )
+    def _base(self, runner: Runner, sql: MergeSQL) -> int:
+        """The largest key of the target or of the id map: new target rows come after it."""
+        if runner.collecting:
+            runner.show(sql.largest_target_key())
+            runner.comment(":base is the largest key of the target (or of the id map)")
+            return Placeholder(":base")  # type: ignore[return-value]
+        base = int(runner.fetch(sql.largest_target_key())[0][0])
+        largest = runner.fetch(Statement(f"SELECT COALESCE(MAX(new_pk), 0) FROM {sql.id_map}"))
+        return max(base, int(largest[0][0] or 0))
+
+    def _refuse_disagreements(self, runner: Runner, sql: MergeSQL) -> None:
+        """Refuse before anything is written to the target where sources disagree on a field
+        whose policy is ``error``."""
+        for value in sql.merge.values:
+            if value.policy == "error" and len(value.sources) > 1:
+                statement = sql.disagreements(value)
+                if runner.collecting:
+                    runner.execute(statement)
+                    continue
+                count = int(runner.fetch(statement)[0][0])
+                if count:
+                    raise BackfillVerificationError(
+                        f"Merging into {sql.merge.target_label}: {count:,} merged row(s) "
+                        f"get different values for {value.column!r} from their sources, "
+                        "and its policy is 'error'. Nothing was merged yet (the target is "
+                        "untouched). Choose a policy for the field (first, newest, "
+                        "coalesce), or fix the rows, then migrate again."
+                    )
 
     def _verify(self, runner: Runner, sql: MergeSQL) -> None:
         merge = sql.merge

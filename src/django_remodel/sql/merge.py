@@ -143,6 +143,9 @@ class MergeSQL:
     def id_map(self) -> str:
         return self.quote(self.merge.id_map)
 
+    no_timestamp: ClassVar[str] = "NULL"
+    """A NULL of the id map's ``ts`` type (where a union of NULLs would be text)."""
+
     def as_text(self, expression: str) -> str:
         return f"CAST({expression} AS TEXT)"
 
@@ -269,35 +272,85 @@ class MergeSQL:
             f"SELECT COALESCE(MAX({pk}), 0) FROM {self.quote(self.merge.target_table)}"
         )
 
-    def join_groups(self, *, leaders_from_target: bool) -> Statement:
-        """Give each unallocated row with a key the target row of its group: the target's
-        own row, or (``leaders_from_target`` false) the one its group's leader creates."""
-        leaders, params = (
-            ("source = %s", (self.merge.target_label,))
-            if leaders_from_target
-            else ("leads = %s", (True,))
-        )
+    def allocate(self, base: int) -> Statement:
+        """Give every unallocated row its target row: the one its group holds already (the
+        target's own row), else the one its group's earliest row leads, whose key is
+        ``base`` plus that row's id map id; a row without a key leads its own."""
+        merge_key, row_id = self.col(MAP, "merge_key"), self.col(MAP, "id")
         groups = (
-            f"(SELECT merge_key, MIN(new_pk) AS new_pk FROM {self.id_map} WHERE {leaders} "
-            "AND merge_key IS NOT NULL AND new_pk IS NOT NULL GROUP BY merge_key) g"
+            "(SELECT id, MIN(new_pk) OVER (PARTITION BY merge_key) AS held, "
+            f"MIN(id) OVER (PARTITION BY merge_key) AS first FROM {self.id_map}) g"
         )
         return self.update_join(
             self.merge.id_map,
             MAP,
-            [("new_pk", ("g.new_pk", ()))],
-            [(groups, (f"g.merge_key = {self.col(MAP, 'merge_key')}", params))],
+            [
+                (
+                    "new_pk",
+                    (
+                        f"CASE WHEN {merge_key} IS NULL THEN %s + {row_id} "
+                        "ELSE COALESCE(g.held, %s + g.first) END",
+                        (base, base),
+                    ),
+                ),
+                (
+                    "leads",
+                    (
+                        f"CASE WHEN {merge_key} IS NULL OR (g.held IS NULL AND g.first = "
+                        f"{row_id}) THEN %s ELSE %s END",
+                        (True, False),
+                    ),
+                ),
+            ],
+            [(groups, (f"g.id = {row_id}", ()))],
             (f"{self.col(MAP, 'new_pk')} IS NULL", ()),
         )
 
-    def allocate_leaders(self, base: int) -> Statement:
-        """The earliest unallocated row of each key (and each row without a key) leads a new
-        target row, whose key is ``base`` plus its id map id."""
-        sql = (
-            f"UPDATE {self.id_map} SET new_pk = %s + id, leads = %s WHERE new_pk IS NULL AND "
-            f"(merge_key IS NULL OR id IN (SELECT x.id FROM (SELECT MIN(id) AS id FROM "
-            f"{self.id_map} WHERE new_pk IS NULL AND merge_key IS NOT NULL GROUP BY merge_key) x))"
+    def register_all(self, base: int) -> Statement:
+        """The target's rows and every source's into the id map, each given its target row
+        as :meth:`allocate` does (``base`` plus the row's place in the order), in one
+        statement: the target's rows first, then each source's in order, by key."""
+        merge = self.merge
+        rows: list[Fragment] = []
+        target_pk = self.col(TARGET, merge.target_pk)
+        rows.append(
+            (
+                f"SELECT %s AS source, {self.as_text(target_pk)} AS old_pk, "
+                f"{self.key_of(TARGET, merge.target_key, text=merge.target_key_text)} "
+                f"AS merge_key, {target_pk} AS held, {self.no_timestamp} AS ts, 0 AS o, "
+                f"ROW_NUMBER() OVER (ORDER BY {target_pk}) AS rn "
+                f"FROM {self.table(merge.target_table, TARGET)}",
+                (merge.target_label,),
+            )
         )
-        return Statement(sql, (base, True))
+        for place, source in enumerate(merge.sources, start=1):
+            pk = self.col(SOURCE, source.pk)
+            ts = self.col(SOURCE, source.ts) if source.ts else "NULL"
+            rows.append(
+                (
+                    f"SELECT %s, {self.as_text(pk)}, "
+                    f"{self.key_of(SOURCE, source.key, text=source.key_text)}, NULL, {ts}, "
+                    f"{place}, ROW_NUMBER() OVER (ORDER BY {pk}) "
+                    f"FROM {self.table(source.table, SOURCE)}",
+                    (source.label,),
+                )
+            )
+        union, params = joined(rows, " UNION ALL ")
+        ordered = f"SELECT u.*, ROW_NUMBER() OVER (ORDER BY u.o, u.rn) AS seq FROM ({union}) u"
+        grouped = (
+            "SELECT p.*, MIN(p.held) OVER (PARTITION BY p.merge_key) AS group_held, "
+            f"MIN(p.seq) OVER (PARTITION BY p.merge_key) AS group_first FROM ({ordered}) p"
+        )
+        sql = (
+            f"INSERT INTO {self.id_map} (source, old_pk, merge_key, new_pk, leads, ts) "
+            "SELECT q.source, q.old_pk, q.merge_key, CASE WHEN q.held IS NOT NULL THEN q.held "
+            "WHEN q.merge_key IS NULL THEN %s + q.seq ELSE COALESCE(q.group_held, "
+            "%s + q.group_first) END, CASE WHEN q.held IS NULL AND (q.merge_key IS NULL OR "
+            "(q.group_held IS NULL AND q.seq = q.group_first)) THEN %s ELSE %s END, q.ts "
+            f"FROM ({grouped}) q ORDER BY q.seq"
+        )
+        # In order: the id map's ids then follow the keys, which "earlier" relies on.
+        return Statement(sql, (base, base, True, False, *params))
 
     # -- Creating and filling target rows ----------------------------------------------
 
@@ -379,9 +432,26 @@ class MergeSQL:
         prefix = f"{source.label.rpartition('.')[2]}-"
         return f"COALESCE(NULLIF(TRIM({sql}), ''), {stand_in})", (*params, prefix)
 
+    def chosen_by_leader(self, value: Value) -> bool:
+        """Whether each created row's ``value`` is its leading row's: the earliest source
+        row wins, every source gives the field, and the target's own rows keep theirs."""
+        every = {source.label for source in self.merge.sources}
+        return (
+            value.policy in ("first", "error")
+            and not value.new
+            and {label for label, _ in value.sources} == every
+        )
+
+    def set_on_insert(self, value: Value) -> bool:
+        """Whether :meth:`insert_led` already gives ``value`` what its policy chooses (no
+        :meth:`resolve` needed; a relation to a source is set afterwards)."""
+        return self.chosen_by_leader(value) and value.refers_to is None
+
     def wins(self, value: Value, source: SourceTable) -> Fragment:
         """True where the source row (``s``, id map row ``m``) gives its target row
         ``value``, by the value's policy; the target's own rows keep the fields they had."""
+        if self.chosen_by_leader(value):
+            return f"{self.col(MAP, 'leads')} = %s", (True,)
         conditions: list[Fragment] = []
         others = self.table(self.merge.id_map, OTHER)
         same_group = f"{self.col(OTHER, 'new_pk')} = {self.col(MAP, 'new_pk')}"
@@ -548,15 +618,13 @@ class MergeSQL:
         return Statement(sql, (*params, source.label))
 
     def count_map(self) -> Statement:
-        """One row: (id map rows without their target row, target rows the merge created)."""
+        """How many id map rows point at no target row."""
         sql = (
-            f"SELECT COALESCE(SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM "
-            f"{self.table(self.merge.target_table, TARGET)} WHERE "
-            f"{self.col(TARGET, self.merge.target_pk)} = {self.col(MAP, 'new_pk')}) THEN 1 "
-            f"ELSE 0 END), 0), COALESCE(SUM(CASE WHEN {self.col(MAP, 'leads')} = %s THEN 1 "
-            f"ELSE 0 END), 0) FROM {self.table(self.merge.id_map, MAP)}"
+            f"SELECT COUNT(*) FROM {self.table(self.merge.id_map, MAP)} WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {self.table(self.merge.target_table, TARGET)} WHERE "
+            f"{self.col(TARGET, self.merge.target_pk)} = {self.col(MAP, 'new_pk')})"
         )
-        return Statement(sql, (True,))
+        return Statement(sql)
 
     # -- Undoing -----------------------------------------------------------------------
 
@@ -728,6 +796,7 @@ class PostgreSQLMergeSQL(MergeSQL):
 
     vendor = "postgresql"
     lookups_both_ways = False
+    no_timestamp = "CAST(NULL AS TIMESTAMP WITH TIME ZONE)"
 
     def exact(self, expression: str) -> str:
         return f'({expression}) COLLATE "C"'
@@ -764,24 +833,7 @@ class SQLiteMergeSQL(PostgreSQLMergeSQL):
 
     vendor = "sqlite"
     lookups_both_ways = True
-
-    def join_groups(self, *, leaders_from_target: bool) -> Statement:
-        # A join to the grouped id map would not use an index here; one lookup per row
-        # through the index on merge_key does.
-        leaders, params = (
-            ("g.source = %s", (self.merge.target_label,))
-            if leaders_from_target
-            else ("g.leads = %s", (True,))
-        )
-        found = (
-            f"SELECT MIN(g.new_pk) FROM {self.id_map} g WHERE g.merge_key = "
-            f"{self.id_map}.merge_key AND {leaders} AND g.new_pk IS NOT NULL"
-        )
-        sql = (
-            f"UPDATE {self.id_map} SET new_pk = ({found}) WHERE new_pk IS NULL AND "
-            f"merge_key IS NOT NULL AND EXISTS ({found})"
-        )
-        return Statement(sql, (*params, *params))
+    no_timestamp = "NULL"
 
     def as_integer(self, expression: str) -> str:
         return f"CAST({expression} AS INTEGER)"
