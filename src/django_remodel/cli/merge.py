@@ -45,8 +45,9 @@ class MergeCommand(Subcommand):
         "            keys, one-to-ones and many-to-many links through the id map,\n"
         "            and verifies every row and reference, rolling back on a\n"
         "            mismatch; migrating back deletes what it created;\n"
-        "  contract  the references take the old names, generic references and\n"
-        "            content types move to the target, the sources are deleted.\n"
+        "  contract  the references take the old names, generic references,\n"
+        "            content types and the permissions groups and users hold on\n"
+        "            the sources move to the target, the sources are deleted.\n"
         "--plan-out writes the plan with its figures (counts, never values) to\n"
         "review and edit; --plan carries it out. --dry-run shows the migrations,\n"
         "the edits and the SQL, and writes nothing."
@@ -56,7 +57,12 @@ class MergeCommand(Subcommand):
         parser.add_argument(
             "sources", nargs="*", metavar="app.Model", help="The models to merge, in order."
         )
-        parser.add_argument("--into", metavar="app.Model", help="The model they become.")
+        parser.add_argument(
+            "--into",
+            metavar="app.Model",
+            help="The model they become: an existing one, or a new one that the merge creates "
+            "(in an installed app of the project).",
+        )
         parser.add_argument("--key", help="The target field that identifies an entity.")
         parser.add_argument(
             "--map",
