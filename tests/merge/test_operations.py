@@ -32,6 +32,8 @@ from django_remodel.operations import (
     RepointGenericReferences,
     RepointReferences,
 )
+from django_remodel.sql.base import Statement
+from django_remodel.sql.merge import DIALECTS, MergeSQL
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -362,6 +364,60 @@ def test_error_policy_stops_on_disagreement_and_changes_nothing(state: ProjectSt
         apply([merge_rows(fields=fields(name="error"))], state)
     assert sorted(people()) == ["staff@example.com"]
     assert rows("SELECT COUNT(*) FROM mergetest_person_merge_ids")[0][0] == 0
+
+
+_NEW_PK = connection.ops.quote_name("new_pk")
+
+
+def _broken(monkeypatch: pytest.MonkeyPatch, method: str, wrong: Any) -> None:
+    """Make the statements of ``method`` (no dialect overrides it) ``wrong(statement)``."""
+    original = getattr(MergeSQL, method)
+    assert all(method not in vars(dialect) for dialect in DIALECTS.values())
+
+    def patched(self: MergeSQL, *args: Any) -> Statement:
+        return wrong(original(self, *args))  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(MergeSQL, method, patched)
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["one-pass", "batched"])
+@pytest.mark.parametrize(
+    ("method", "wrong", "problem"),
+    [
+        # Created rows get other keys than the id map gives them.
+        (
+            "insert_led",
+            lambda st: Statement(
+                st.sql.replace(f"SELECT m.{_NEW_PK}", f"SELECT m.{_NEW_PK} + 1000", 1), st.params
+            ),
+            "point at no target row",
+        ),
+        # The values only a later source gives are never written.
+        (
+            "resolve",
+            lambda st: Statement("SELECT 1"),
+            "differ from the mergetest.member row their policy chose in bio",
+        ),
+    ],
+    ids=["rows-misplaced", "values-not-resolved"],
+)
+def test_a_merge_that_does_not_verify_rolls_back(
+    state: ProjectState,
+    monkeypatch: pytest.MonkeyPatch,
+    batched: bool,
+    method: str,
+    wrong: Any,
+    problem: str,
+) -> None:
+    seed()
+    _broken(monkeypatch, method, wrong)
+    options = {"batch_size": 2} if batched else {}
+    with pytest.raises(BackfillVerificationError, match=problem):
+        apply([merge_rows(**options)], state, atomic=not batched)
+    if not batched:
+        # One transaction: nothing of the merge is left.
+        assert sorted(people()) == ["staff@example.com"]
+        assert rows("SELECT COUNT(*) FROM mergetest_person_merge_ids")[0][0] == 0
 
 
 def test_references_follow_their_rows(state: ProjectState) -> None:

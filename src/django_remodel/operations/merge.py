@@ -444,7 +444,7 @@ class MergeRows(Operation):
             )
         for source in merge.sources:
             for group in sql.groups(source):
-                group = [value for value in group if not sql.set_on_insert(value)]
+                group = [value for value in group if not sql.set_on_insert(value, source)]
                 if not group:
                     continue
                 walk(
@@ -492,7 +492,11 @@ class MergeRows(Operation):
         checks: list[tuple[Statement, str]] = []
         for source in merge.sources:
             checks.append(
-                (sql.verify_rows(source), f"{{}} {source.label} row(s) have no target row")
+                (
+                    sql.verify_rows(source),
+                    f"{{}} {source.label} row(s) have no id map row, or id map row(s) no "
+                    f"{source.label} row",
+                )
             )
             for group in sql.groups(source):
                 checks.append(

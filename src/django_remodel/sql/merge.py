@@ -432,25 +432,29 @@ class MergeSQL:
         prefix = f"{source.label.rpartition('.')[2]}-"
         return f"COALESCE(NULLIF(TRIM({sql}), ''), {stand_in})", (*params, prefix)
 
-    def chosen_by_leader(self, value: Value) -> bool:
-        """Whether each created row's ``value`` is its leading row's: the earliest source
-        row wins, every source gives the field, and the target's own rows keep theirs."""
-        every = {source.label for source in self.merge.sources}
-        return (
-            value.policy in ("first", "error")
-            and not value.new
-            and {label for label, _ in value.sources} == every
-        )
+    def chosen_by_leader(self, value: Value, source: SourceTable) -> bool:
+        """Whether ``source``'s row that wins ``value`` in a created row is that row's leader.
 
-    def set_on_insert(self, value: Value) -> bool:
-        """Whether :meth:`insert_led` already gives ``value`` what its policy chooses (no
-        :meth:`resolve` needed; a relation to a source is set afterwards)."""
-        return self.chosen_by_leader(value) and value.refers_to is None
+        So it is under ``first`` (and ``error``) when ``source`` and every source before it
+        give the field: a group with a row of ``source`` is led by a row of one of them,
+        the earliest of the group, which no other row giving the field precedes. (The
+        target's own rows keep the fields they had, unless the merge adds the field.)"""
+        if value.policy not in ("first", "error") or value.new:
+            return False
+        giving = {label for label, _ in value.sources}
+        labels = [s.label for s in self.merge.sources]
+        return set(labels[: labels.index(source.label) + 1]) <= giving
+
+    def set_on_insert(self, value: Value, source: SourceTable) -> bool:
+        """Whether :meth:`insert_led` already gives ``value`` what its policy chooses, for
+        the rows ``source``'s rows win (no :meth:`resolve` needed; a relation to a source
+        is set afterwards)."""
+        return self.chosen_by_leader(value, source) and value.refers_to is None
 
     def wins(self, value: Value, source: SourceTable) -> Fragment:
         """True where the source row (``s``, id map row ``m``) gives its target row
         ``value``, by the value's policy; the target's own rows keep the fields they had."""
-        if self.chosen_by_leader(value):
+        if self.chosen_by_leader(value, source):
             return f"{self.col(MAP, 'leads')} = %s", (True,)
         conditions: list[Fragment] = []
         others = self.table(self.merge.id_map, OTHER)
@@ -601,15 +605,12 @@ class MergeSQL:
     # -- Checking the rows -------------------------------------------------------------
 
     def verify_rows(self, source: SourceTable) -> Statement:
-        """One row: (source rows without an id map row and target row, id map rows of the
-        source whose source row is gone)."""
+        """How many of ``source``'s rows have no id map row, plus how many of its id map
+        rows have no source row (:meth:`count_map` checks that each has its target row)."""
         found, params = self.maps(source)
         sql = (
             f"SELECT (SELECT COUNT(*) FROM {self.table(source.table, SOURCE)} WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {self.table(self.merge.id_map, MAP)} INNER JOIN "
-            f"{self.table(self.merge.target_table, TARGET)} ON "
-            f"{self.col(TARGET, self.merge.target_pk)} = {self.col(MAP, 'new_pk')} "
-            f"WHERE {found})), "
+            f"(SELECT 1 FROM {self.table(self.merge.id_map, MAP)} WHERE {found})) + "
             f"(SELECT COUNT(*) FROM {self.table(self.merge.id_map, MAP)} WHERE "
             f"{self.col(MAP, 'source')} = %s AND NOT EXISTS "
             f"(SELECT 1 FROM {self.table(source.table, SOURCE)} WHERE "
