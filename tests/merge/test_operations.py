@@ -374,8 +374,8 @@ def _broken(monkeypatch: pytest.MonkeyPatch, method: str, wrong: Any) -> None:
     original = getattr(MergeSQL, method)
     assert all(method not in vars(dialect) for dialect in DIALECTS.values())
 
-    def patched(self: MergeSQL, *args: Any) -> Statement:
-        return wrong(original(self, *args))  # type: ignore[no-any-return]
+    def patched(self: MergeSQL, *args: Any, **kwargs: Any) -> Statement:
+        return wrong(original(self, *args, **kwargs))  # type: ignore[no-any-return]
 
     monkeypatch.setattr(MergeSQL, method, patched)
 

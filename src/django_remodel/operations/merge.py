@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
+from functools import partial
 from typing import Any
 
 from django.apps.registry import Apps
@@ -72,7 +73,10 @@ KEY_NORMALIZATIONS = ("exact", "trim", "casefold", "trim-casefold")
 
 
 def _key_collation(connection: BaseDatabaseWrapper) -> str | None:
-    """A collation that compares keys byte for byte, trailing spaces included."""
+    """A collation that compares keys byte for byte, trailing spaces included (and that
+    sorts and indexes them fastest)."""
+    if connection.vendor == "postgresql":
+        return "C"
     if connection.vendor != "mysql":
         return None
     return (
@@ -99,7 +103,7 @@ def id_map_model(table: str, connection: BaseDatabaseWrapper) -> type[models.Mod
         "__module__": __name__,
         "Meta": meta,
         "id": models.BigAutoField(primary_key=True),
-        "source": models.CharField(max_length=100),
+        "source": models.CharField(max_length=100, db_collation=collation),
         "old_pk": models.CharField(max_length=255, db_collation=collation),
         "merge_key": models.CharField(max_length=255, null=True, db_collation=collation),
         "new_pk": models.BigIntegerField(null=True, db_index=True),
@@ -416,7 +420,8 @@ class MergeRows(Operation):
         if self.options.batch_size is None:
             # One statement registers and allocates every row (the migration is one
             # transaction: nothing to resume).
-            runner.execute(sql.register_all(self._base(runner, sql)))
+            base, largest_id = self._base(runner, sql)
+            runner.execute(sql.register_all(base, largest_id))
             _analyze(runner, sql)
             self._refuse_disagreements(runner, sql)
         else:
@@ -431,7 +436,7 @@ class MergeRows(Operation):
                 )
             with runner.transaction():
                 # Not resumable halfway: every row is allocated, or none.
-                runner.execute(sql.allocate(self._base(runner, sql)))
+                runner.execute(sql.allocate(self._base(runner, sql)[0]))
                 self._refuse_disagreements(runner, sql)
             _analyze(runner, sql)
         for source in merge.sources:
@@ -439,7 +444,7 @@ class MergeRows(Operation):
                 source.table,
                 source.pk,
                 source.pk_integer,
-                _bind(sql.insert_led, source),
+                _bind(partial(sql.insert_led, resumed=self.options.batch_size is not None), source),
                 f"{merge.target_label} <- {source.label}",
             )
         for source in merge.sources:
@@ -458,15 +463,20 @@ class MergeRows(Operation):
         with runner.transaction():
             self._verify(runner, sql)
 
-    def _base(self, runner: Runner, sql: MergeSQL) -> int:
-        """The largest key of the target or of the id map: new target rows come after it."""
+    def _base(self, runner: Runner, sql: MergeSQL) -> tuple[int, int]:
+        """The largest key of the target or of the id map (new target rows come after it),
+        and the id map's largest id."""
         if runner.collecting:
             runner.show(sql.largest_target_key())
-            runner.comment(":base is the largest key of the target (or of the id map)")
-            return Placeholder(":base")  # type: ignore[return-value]
+            runner.show(sql.largest_in_map())
+            runner.comment(
+                ":base is the largest key of the target (or of the id map), :id the id map's "
+                "largest id"
+            )
+            return Placeholder(":base"), Placeholder(":id")  # type: ignore[return-value]
         base = int(runner.fetch(sql.largest_target_key())[0][0])
-        largest = runner.fetch(Statement(f"SELECT COALESCE(MAX(new_pk), 0) FROM {sql.id_map}"))
-        return max(base, int(largest[0][0] or 0))
+        largest_key, largest_id = runner.fetch(sql.largest_in_map())[0]
+        return max(base, int(largest_key)), int(largest_id)
 
     def _refuse_disagreements(self, runner: Runner, sql: MergeSQL) -> None:
         """Refuse before anything is written to the target where sources disagree on a field

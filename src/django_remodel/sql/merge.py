@@ -272,6 +272,12 @@ class MergeSQL:
             f"SELECT COALESCE(MAX({pk}), 0) FROM {self.quote(self.merge.target_table)}"
         )
 
+    def largest_in_map(self) -> Statement:
+        """One row: the id map's largest ``new_pk`` and largest ``id`` (0 when empty)."""
+        return Statement(
+            f"SELECT COALESCE(MAX(new_pk), 0), COALESCE(MAX(id), 0) FROM {self.id_map}"
+        )
+
     def allocate(self, base: int) -> Statement:
         """Give every unallocated row its target row: the one its group holds already (the
         target's own row), else the one its group's earliest row leads, whose key is
@@ -306,10 +312,12 @@ class MergeSQL:
             (f"{self.col(MAP, 'new_pk')} IS NULL", ()),
         )
 
-    def register_all(self, base: int) -> Statement:
+    def register_all(self, base: int, first_id: int) -> Statement:
         """The target's rows and every source's into the id map, each given its target row
         as :meth:`allocate` does (``base`` plus the row's place in the order), in one
-        statement: the target's rows first, then each source's in order, by key."""
+        statement: the target's rows first, then each source's in order, by key. Their ids
+        are ``first_id`` plus that place, so that "earlier" is as :meth:`register` makes it
+        (given, not drawn from the id map's sequence: nothing else adds to the map then)."""
         merge = self.merge
         rows: list[Fragment] = []
         target_pk = self.col(TARGET, merge.target_pk)
@@ -342,15 +350,15 @@ class MergeSQL:
             f"MIN(p.seq) OVER (PARTITION BY p.merge_key) AS group_first FROM ({ordered}) p"
         )
         sql = (
-            f"INSERT INTO {self.id_map} (source, old_pk, merge_key, new_pk, leads, ts) "
-            "SELECT q.source, q.old_pk, q.merge_key, CASE WHEN q.held IS NOT NULL THEN q.held "
-            "WHEN q.merge_key IS NULL THEN %s + q.seq ELSE COALESCE(q.group_held, "
-            "%s + q.group_first) END, CASE WHEN q.held IS NULL AND (q.merge_key IS NULL OR "
-            "(q.group_held IS NULL AND q.seq = q.group_first)) THEN %s ELSE %s END, q.ts "
-            f"FROM ({grouped}) q ORDER BY q.seq"
+            f"INSERT INTO {self.id_map} (id, source, old_pk, merge_key, new_pk, leads, ts) "
+            "SELECT %s + q.seq, q.source, q.old_pk, q.merge_key, "
+            "CASE WHEN q.held IS NOT NULL THEN q.held WHEN q.merge_key IS NULL THEN %s + q.seq "
+            "ELSE COALESCE(q.group_held, %s + q.group_first) END, "
+            "CASE WHEN q.held IS NULL AND (q.merge_key IS NULL OR (q.group_held IS NULL "
+            "AND q.seq = q.group_first)) THEN %s ELSE %s END, q.ts "
+            f"FROM ({grouped}) q"
         )
-        # In order: the id map's ids then follow the keys, which "earlier" relies on.
-        return Statement(sql, (base, base, True, False, *params))
+        return Statement(sql, (first_id, base, base, True, False, *params))
 
     # -- Creating and filling target rows ----------------------------------------------
 
@@ -372,8 +380,11 @@ class MergeSQL:
             params,
         )
 
-    def insert_led(self, source: SourceTable, keys: KeyRange = ALL_ROWS) -> Statement:
-        """Create the target rows that ``source``'s rows in ``keys`` lead, not created yet.
+    def insert_led(
+        self, source: SourceTable, keys: KeyRange = ALL_ROWS, *, resumed: bool = True
+    ) -> Statement:
+        """Create the target rows that ``source``'s rows in ``keys`` lead, not created yet
+        (``resumed``: an earlier run may have created some; else none is looked for).
 
         Columns the source has no value for take the other column named by ``fills``,
         else their constant, else NULL; relations to sources are set by :meth:`resolve`,
@@ -410,14 +421,18 @@ class MergeSQL:
         selected, selected_params = joined(expressions, ", ")
         mapped, mapped_params = self.maps(source)
         condition, range_params = self.in_range(self.col(SOURCE, source.pk), keys)
+        created = (
+            f" AND NOT EXISTS (SELECT 1 FROM {self.table(merge.target_table, TARGET)} WHERE "
+            f"{self.col(TARGET, merge.target_pk)} = {self.col(MAP, 'new_pk')})"
+            if resumed
+            else ""
+        )
         sql = (
             f"INSERT INTO {self.quote(merge.target_table)} "
             f"({', '.join(self.quote(c) for c in columns)}) "
             f"SELECT {selected} FROM {self.table(source.table, SOURCE)} "
             f"INNER JOIN {self.table(merge.id_map, MAP)} ON {mapped} "
-            f"WHERE {self.col(MAP, 'leads')} = %s AND NOT EXISTS (SELECT 1 FROM "
-            f"{self.table(merge.target_table, TARGET)} WHERE "
-            f"{self.col(TARGET, merge.target_pk)} = {self.col(MAP, 'new_pk')}){condition}"
+            f"WHERE {self.col(MAP, 'leads')} = %s{created}{condition}"
         )
         return Statement(sql, (*selected_params, *mapped_params, True, *range_params))
 
@@ -512,16 +527,19 @@ class MergeSQL:
 
     def groups(self, source: SourceTable) -> list[list[Value]]:
         """The values ``source`` gives, in sets that the same source row wins (one update
-        each): values of the same policy and mapping sources; coalesced ones alone."""
+        each): those its leading rows win; values of the same policy and mapping sources;
+        coalesced ones alone."""
         found: dict[Any, list[Value]] = {}
         for value in self.merge.values:
             if value.source_column(source.label) is None:
                 continue
-            key: Any = (
-                ("coalesce", value.column)
-                if value.policy == "coalesce"
-                else (value.policy, tuple(label for label, _ in value.sources), value.new)
-            )
+            key: Any
+            if self.chosen_by_leader(value, source):
+                key = ("leader",)
+            elif value.policy == "coalesce":
+                key = ("coalesce", value.column)
+            else:
+                key = (value.policy, tuple(label for label, _ in value.sources), value.new)
             found.setdefault(key, []).append(value)
         return list(found.values())
 
