@@ -14,11 +14,13 @@ The moves, each a fixed number of statements (per batch of source rows):
 - *register*: a source's rows into the id map (rows already there are skipped);
 - *allocate*: each group of rows with the same key gets its target row: the
   one the target already holds, or a new key after the largest one, led by
-  the group's earliest row;
+  the group's earliest row (one window ``UPDATE``; without batches both steps
+  are one ``INSERT``, :meth:`MergeSQL.register_all`);
 - *insert*: the target rows led by a source's rows, from their values;
 - *resolve*: per field, the value of the row the field's policy chooses in
   each group (``first``, ``coalesce``, ``newest``); a relation to a source is
-  translated through the id map;
+  translated through the id map; a field the leading row gave already (see
+  :meth:`MergeSQL.chosen_by_leader`) is left as the insert wrote it;
 - *repoint*: foreign keys, many-to-many rows and generic references, joined
   through the id map.
 
