@@ -60,6 +60,29 @@ AccountUser.objects.create(account_email="TRIPLE.PERSON@example.com ", account_n
 print(json.dumps(True))
 """
 
+# A group and a staff user hold rights on legacy models; the merge moves them to the user's.
+GRANTS = """
+import json
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+legacy = Permission.objects.filter(content_type__app_label="legacy")
+group = Group.objects.create(name="front desk")
+group.permissions.add(legacy.get(codename="change_appuser"), legacy.get(codename="add_accountuser"))
+staff = get_user_model().objects.order_by("pk").first()
+staff.user_permissions.add(legacy.get(codename="view_customeruser"))
+print(json.dumps(staff.pk))
+"""
+HELD = """
+import json
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+def names(permissions):
+    return sorted(f"{p.content_type.app_label}.{p.codename}" for p in permissions)
+group = Group.objects.get(name="front desk")
+staff = get_user_model().objects.get(pk=%d)
+print(json.dumps([names(group.permissions.all()), names(staff.user_permissions.all())]))
+"""
+
 # (referring table, the column to the legacy row, the legacy table, its email column)
 REFERENCES = [
     ("scheduling_appointment", "patient_id", "legacy_appuser", "email"),
@@ -123,6 +146,8 @@ def test_merge_the_legacy_people_into_the_user_model(example_project: Project) -
     project.manage("remodel", "swap-user", "accounts", "--rewrite-imports", "model")
     project.manage("migrate", "--verbosity", "0")
     assert project.python(TRIPLE) is True
+    staff = project.python(GRANTS)
+    assert isinstance(staff, int)
     before_refs = _read(project, before=True)
     before = legacy_snapshot(project)
     users_before = project.rows("SELECT COUNT(*) FROM auth_user")[0][0]
@@ -206,6 +231,11 @@ def test_merge_the_legacy_people_into_the_user_model(example_project: Project) -
         "print(json.dumps(user is not None))\n"
     )
     assert logged_in is True
+    # Rights held on the legacy models are held on the user model.
+    assert project.python(HELD % staff) == [
+        ["accounts.add_user", "accounts.change_user"],
+        ["accounts.view_user"],
+    ]
     # Generic references moved to the user model's content type; the legacy ones are gone.
     assert project.rows("SELECT COUNT(*) FROM django_content_type WHERE app_label = 'legacy'") == [
         [0]

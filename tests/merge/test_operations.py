@@ -496,6 +496,28 @@ def test_generic_references_move_to_the_target(state: ProjectState) -> None:
     ) == [("person",)]
 
 
+def test_one_pass_carries_on_what_a_stopped_batched_run_registered(
+    state: ProjectState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed()
+
+    def stopped(*args: Any, **kwargs: Any) -> Statement:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(MergeSQL, "insert_led", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            apply([merge_rows(batch_size=2)], state, atomic=False)
+    assert rows("SELECT COUNT(*) FROM mergetest_person_merge_ids")[0][0] == 9
+    apply([merge_rows()], state)
+    found = people()
+    assert len(found) == 6
+    ann = found["ann@example.com"]
+    assert (ann["name"], ann["phone"], ann["bio"]) == ("Ann P", "", "Ann's bio")
+    assert found["bob@example.com"]["referred_by"] == ann["id"]
+    assert rows("SELECT COUNT(*) FROM mergetest_person_merge_ids")[0][0] == 9
+
+
 def test_backwards_deletes_the_created_rows(state: ProjectState) -> None:
     seed()
     insert("mergetest_visit", [{"id": 1, "patient_id": 1}])

@@ -417,10 +417,12 @@ class MergeRows(Operation):
     def _run(self, runner: Runner, sql: MergeSQL) -> None:
         merge = sql.merge
         walk = _Walker(runner, runner.connection, self.options)
-        if self.options.batch_size is None:
+        base, largest_id = self._base(runner, sql)
+        one_pass = self.options.batch_size is None and (runner.collecting or not largest_id)
+        if one_pass:
             # One statement registers and allocates every row (the migration is one
-            # transaction: nothing to resume).
-            base, largest_id = self._base(runner, sql)
+            # transaction: nothing to resume). An id map that holds rows already (a
+            # batched run stopped halfway) is carried on as below.
             runner.execute(sql.register_all(base, largest_id))
             _analyze(runner, sql)
             self._refuse_disagreements(runner, sql)
@@ -436,7 +438,7 @@ class MergeRows(Operation):
                 )
             with runner.transaction():
                 # Not resumable halfway: every row is allocated, or none.
-                runner.execute(sql.allocate(self._base(runner, sql)[0]))
+                runner.execute(sql.allocate(base))
                 self._refuse_disagreements(runner, sql)
             _analyze(runner, sql)
         for source in merge.sources:
@@ -444,7 +446,7 @@ class MergeRows(Operation):
                 source.table,
                 source.pk,
                 source.pk_integer,
-                _bind(partial(sql.insert_led, resumed=self.options.batch_size is not None), source),
+                _bind(partial(sql.insert_led, resumed=not one_pass), source),
                 f"{merge.target_label} <- {source.label}",
             )
         for source in merge.sources:

@@ -145,6 +145,9 @@ class MergeSQL:
     def id_map(self) -> str:
         return self.quote(self.merge.id_map)
 
+    rows_by_id: ClassVar[bool] = True
+    """Whether a table is stored in the order of its key (SQLite's rowid tables, InnoDB's
+    clustered index), so that rows are best inserted in that order."""
     no_timestamp: ClassVar[str] = "NULL"
     """A NULL of the id map's ``ts`` type (where a union of NULLs would be text)."""
 
@@ -358,7 +361,7 @@ class MergeSQL:
             "ELSE COALESCE(q.group_held, %s + q.group_first) END, "
             "CASE WHEN q.held IS NULL AND (q.merge_key IS NULL OR (q.group_held IS NULL "
             "AND q.seq = q.group_first)) THEN %s ELSE %s END, q.ts "
-            f"FROM ({grouped}) q"
+            f"FROM ({grouped}) q{' ORDER BY q.seq' if self.rows_by_id else ''}"
         )
         return Statement(sql, (first_id, base, base, True, False, *params))
 
@@ -817,6 +820,7 @@ class PostgreSQLMergeSQL(MergeSQL):
 
     vendor = "postgresql"
     lookups_both_ways = False
+    rows_by_id = False
     no_timestamp = "CAST(NULL AS TIMESTAMP WITH TIME ZONE)"
 
     def exact(self, expression: str) -> str:
@@ -854,6 +858,7 @@ class SQLiteMergeSQL(PostgreSQLMergeSQL):
 
     vendor = "sqlite"
     lookups_both_ways = True
+    rows_by_id = True
     no_timestamp = "NULL"
 
     def as_integer(self, expression: str) -> str:
