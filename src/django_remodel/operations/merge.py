@@ -423,7 +423,18 @@ class MergeRows(Operation):
             # One statement registers and allocates every row (the migration is one
             # transaction: nothing to resume). An id map that holds rows already (a
             # batched run stopped halfway) is carried on as below.
+            unique = _key_unique_name(runner, sql)
+            lifted = sql.key_unique_off(unique) if unique else None
+            if lifted is not None:
+                runner.execute(lifted)
+            elif runner.collecting and sql.key_unique_off("") is not None:
+                runner.comment(
+                    "The id map's unique (source, old_pk) constraint is taken off for the "
+                    "next statement and built again after it."
+                )
             runner.execute(sql.register_all(base, largest_id))
+            if lifted is not None:
+                runner.execute(sql.key_unique_on(unique))
             _analyze(runner, sql)
             self._refuse_disagreements(runner, sql)
         else:
@@ -565,6 +576,26 @@ class MergeRows(Operation):
     @property
     def migration_name_fragment(self) -> str:
         return f"merge_into_{self.model_name.rpartition('.')[2].lower()}"
+
+
+def _key_unique_name(runner: Runner, sql: MergeSQL) -> str:
+    """The name of the id map's unique ``(source, old_pk)`` constraint ('' when it is not
+    known: shown, not run)."""
+    if runner.collecting:
+        return ""
+    connection = runner.connection
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, sql.merge.id_map)
+    return next(
+        (
+            name
+            for name, found in constraints.items()
+            if found["unique"]
+            and not found["primary_key"]
+            and found["columns"] == ["source", "old_pk"]
+        ),
+        "",
+    )
 
 
 def _analyze(runner: Runner, sql: MergeSQL) -> None:

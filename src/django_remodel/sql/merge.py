@@ -324,14 +324,18 @@ class MergeSQL:
         are ``first_id`` plus that place, so that "earlier" is as :meth:`register` makes it
         (given, not drawn from the id map's sequence: nothing else adds to the map then)."""
         merge = self.merge
+        # A row's place: the rows of the tables before its own (counted in the same
+        # statement), then its own table's by key; no sort of all the rows.
+        tables = [(merge.target_table, merge.target_pk), *((s.table, s.pk) for s in merge.sources)]
+        counts = [f"(SELECT COUNT(*) FROM {self.quote(table)})" for table, _ in tables]
         rows: list[Fragment] = []
         target_pk = self.col(TARGET, merge.target_pk)
         rows.append(
             (
                 f"SELECT %s AS source, {self.as_text(target_pk)} AS old_pk, "
                 f"{self.key_of(TARGET, merge.target_key, text=merge.target_key_text)} "
-                f"AS merge_key, {target_pk} AS held, {self.no_timestamp} AS ts, 0 AS o, "
-                f"ROW_NUMBER() OVER (ORDER BY {target_pk}) AS rn "
+                f"AS merge_key, {target_pk} AS held, {self.no_timestamp} AS ts, "
+                f"ROW_NUMBER() OVER (ORDER BY {target_pk}) AS seq "
                 f"FROM {self.table(merge.target_table, TARGET)}",
                 (merge.target_label,),
             )
@@ -343,16 +347,15 @@ class MergeSQL:
                 (
                     f"SELECT %s, {self.as_text(pk)}, "
                     f"{self.key_of(SOURCE, source.key, text=source.key_text)}, NULL, {ts}, "
-                    f"{place}, ROW_NUMBER() OVER (ORDER BY {pk}) "
+                    f"{' + '.join(counts[:place])} + ROW_NUMBER() OVER (ORDER BY {pk}) "
                     f"FROM {self.table(source.table, SOURCE)}",
                     (source.label,),
                 )
             )
         union, params = joined(rows, " UNION ALL ")
-        ordered = f"SELECT u.*, ROW_NUMBER() OVER (ORDER BY u.o, u.rn) AS seq FROM ({union}) u"
         grouped = (
             "SELECT p.*, MIN(p.held) OVER (PARTITION BY p.merge_key) AS group_held, "
-            f"MIN(p.seq) OVER (PARTITION BY p.merge_key) AS group_first FROM ({ordered}) p"
+            f"MIN(p.seq) OVER (PARTITION BY p.merge_key) AS group_first FROM ({union}) p"
         )
         sql = (
             f"INSERT INTO {self.id_map} (id, source, old_pk, merge_key, new_pk, leads, ts) "
@@ -678,6 +681,17 @@ class MergeSQL:
         planner takes it for empty and loops over it in every join."""
         return Statement(f"ANALYZE {self.id_map}")
 
+    def key_unique_off(self, name: str) -> Statement | None:
+        """Lift the id map's unique ``(source, old_pk)`` constraint ``name`` while
+        :meth:`register_all` fills the map (one build of its index afterwards, not an
+        insert per row), where the transaction holds schema changes; else None."""
+        return None
+
+    def key_unique_on(self, name: str) -> Statement:
+        return Statement(
+            f"ALTER TABLE {self.id_map} ADD CONSTRAINT {self.quote(name)} UNIQUE (source, old_pk)"
+        )
+
     def clear_map(self) -> Statement:
         return Statement(f"DELETE FROM {self.id_map}")
 
@@ -823,6 +837,9 @@ class PostgreSQLMergeSQL(MergeSQL):
     rows_by_id = False
     no_timestamp = "CAST(NULL AS TIMESTAMP WITH TIME ZONE)"
 
+    def key_unique_off(self, name: str) -> Statement | None:
+        return Statement(f"ALTER TABLE {self.id_map} DROP CONSTRAINT {self.quote(name)}")
+
     def exact(self, expression: str) -> str:
         return f'({expression}) COLLATE "C"'
 
@@ -860,6 +877,14 @@ class SQLiteMergeSQL(PostgreSQLMergeSQL):
     lookups_both_ways = True
     rows_by_id = True
     no_timestamp = "NULL"
+
+    def key_unique_off(self, name: str) -> Statement | None:
+        return Statement(f"DROP INDEX {self.quote(name)}")
+
+    def key_unique_on(self, name: str) -> Statement:
+        return Statement(
+            f"CREATE UNIQUE INDEX {self.quote(name)} ON {self.id_map} (source, old_pk)"
+        )
 
     def as_integer(self, expression: str) -> str:
         return f"CAST({expression} AS INTEGER)"
