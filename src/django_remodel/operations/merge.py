@@ -496,11 +496,7 @@ class MergeRows(Operation):
         whose policy is ``error``."""
         for value in sql.merge.values:
             if value.policy == "error" and len(value.sources) > 1:
-                statement = sql.disagreements(value)
-                if runner.collecting:
-                    runner.execute(statement)
-                    continue
-                count = int(runner.fetch(statement)[0][0])
+                count = _check(runner, sql.disagreements(value))
                 if count:
                     raise BackfillVerificationError(
                         f"Merging into {sql.merge.target_label}: {count:,} merged row(s) "
@@ -532,10 +528,7 @@ class MergeRows(Operation):
         checks.append((sql.count_map(), "{} id map row(s) point at no target row"))
         problems = []
         for statement, problem in checks:
-            if runner.collecting:
-                runner.execute(statement)
-                continue
-            count = int(runner.fetch(statement)[0][0])
+            count = _check(runner, statement)
             if count:
                 problems.append(problem.format(f"{count:,}"))
         if problems:

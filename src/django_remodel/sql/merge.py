@@ -326,8 +326,8 @@ class MergeSQL:
         merge = self.merge
         # A row's place: the rows of the tables before its own (counted in the same
         # statement), then its own table's by key; no sort of all the rows.
-        tables = [(merge.target_table, merge.target_pk), *((s.table, s.pk) for s in merge.sources)]
-        counts = [f"(SELECT COUNT(*) FROM {self.quote(table)})" for table, _ in tables]
+        tables = [merge.target_table, *(source.table for source in merge.sources)]
+        counts = [f"(SELECT COUNT(*) FROM {self.quote(table)})" for table in tables]
         rows: list[Fragment] = []
         target_pk = self.col(TARGET, merge.target_pk)
         rows.append(
