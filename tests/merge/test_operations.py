@@ -398,8 +398,29 @@ def _broken(monkeypatch: pytest.MonkeyPatch, method: str, wrong: Any) -> None:
             lambda st: Statement("SELECT 1"),
             "differ from the mergetest.member row their policy chose in bio",
         ),
+        # A source's rows lose their id map rows.
+        (
+            "insert_led",
+            lambda st: Statement(
+                "DELETE FROM mergetest_person_merge_ids WHERE source = %s", ["mergetest.member"]
+            ),
+            r"mergetest\.member row\(s\) have no id map row",
+        ),
+        # An id map row of a source row that does not exist.
+        (
+            "resolve",
+            lambda st: Statement(
+                "INSERT INTO mergetest_person_merge_ids (id, source, old_pk, new_pk, leads) "
+                "SELECT 100000, %s, %s, 1, %s FROM mergetest_person_merge_ids "
+                "WHERE id = 1 AND NOT EXISTS "
+                "(SELECT 1 FROM mergetest_person_merge_ids WHERE id = 100000)",
+                ["mergetest.member", "m-nobody", False],
+            ),
+            r"1 mergetest\.member row\(s\) have no id map row, or id map row\(s\) no "
+            r"mergetest\.member row",
+        ),
     ],
-    ids=["rows-misplaced", "values-not-resolved"],
+    ids=["rows-misplaced", "values-not-resolved", "rows-unmapped", "map-row-astray"],
 )
 def test_a_merge_that_does_not_verify_rolls_back(
     state: ProjectState,
@@ -418,6 +439,33 @@ def test_a_merge_that_does_not_verify_rolls_back(
         # One transaction: nothing of the merge is left.
         assert sorted(people()) == ["staff@example.com"]
         assert rows("SELECT COUNT(*) FROM mergetest_person_merge_ids")[0][0] == 0
+
+
+def _map_indexes() -> set[tuple[str, tuple[str, ...], bool]]:
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, ID_MAP)
+    return {
+        (name, tuple(c["columns"]), bool(c["unique"]))
+        for name, c in found.items()
+        if not c["primary_key"] and (c["unique"] or c["index"])
+    }
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["one-pass", "batched"])
+def test_the_id_map_keeps_its_indexes(state: ProjectState, batched: bool) -> None:
+    """One pass takes the id map's indexes off for its insert and builds them again,
+    under their names; where joins look rows up by index, the map has one that holds the
+    target row too."""
+    seed()
+    before = _map_indexes()
+    shapes = {(columns, unique) for _, columns, unique in before}
+    assert (("source", "old_pk"), True) in shapes
+    assert (("new_pk",), False) in shapes
+    covering = (("source", "old_pk", "new_pk"), False) in shapes
+    assert covering == DIALECTS[connection.vendor].lookups_both_ways
+    apply([merge_rows(**({"batch_size": 2} if batched else {}))], state, atomic=not batched)
+    assert _map_indexes() == before
+    assert rows(f"SELECT COUNT(*) FROM {ID_MAP}")[0][0] > 0
 
 
 def test_references_follow_their_rows(state: ProjectState) -> None:

@@ -32,6 +32,7 @@ from django.apps.registry import Apps
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.backends.utils import truncate_name
 from django.db.migrations.operations.base import Operation, OperationCategory
 from django.db.migrations.state import ProjectState, StateApps
 from django.utils import timezone
@@ -56,6 +57,9 @@ from django_remodel.operations.state import (
 from django_remodel.sql.base import KeyRange, Statement
 from django_remodel.sql.detach import table_keys
 from django_remodel.sql.merge import (
+    DIALECTS,
+    KEY_COLUMNS,
+    LOOKUP_COLUMNS,
     Generic,
     Links,
     Merge,
@@ -89,6 +93,17 @@ def _key_collation(connection: BaseDatabaseWrapper) -> str | None:
 def id_map_model(table: str, connection: BaseDatabaseWrapper) -> type[models.Model]:
     """A model of the id map ``table``, in a registry of its own (not the project's)."""
     collation = _key_collation(connection)
+    dialect = DIALECTS.get(connection.vendor)
+    indexes = (
+        [
+            models.Index(
+                fields=list(LOOKUP_COLUMNS),
+                name=truncate_name(f"{table}_lookup", connection.ops.max_name_length()),
+            )
+        ]
+        if dialect is not None and dialect.lookups_both_ways
+        else []
+    )
     meta = type(
         "Meta",
         (),
@@ -96,7 +111,8 @@ def id_map_model(table: str, connection: BaseDatabaseWrapper) -> type[models.Mod
             "app_label": "django_remodel",
             "db_table": table,
             "apps": Apps(),
-            "unique_together": [("source", "old_pk")],
+            "unique_together": [KEY_COLUMNS],
+            "indexes": indexes,
         },
     )
     attributes = {
@@ -423,18 +439,17 @@ class MergeRows(Operation):
             # One statement registers and allocates every row (the migration is one
             # transaction: nothing to resume). An id map that holds rows already (a
             # batched run stopped halfway) is carried on as below.
-            unique = _key_unique_name(runner, sql)
-            lifted = sql.key_unique_off(unique) if unique else None
-            if lifted is not None:
-                runner.execute(lifted)
-            elif runner.collecting and sql.key_unique_off("") is not None:
+            lifted = _lifted_indexes(runner, sql)
+            for off, _ in lifted:
+                runner.execute(off)
+            if runner.collecting and sql.index_off("", unique=True) is not None:
                 runner.comment(
-                    "The id map's unique (source, old_pk) constraint is taken off for the "
-                    "next statement and built again after it."
+                    "The id map's indexes (but its primary key) are taken off for the next "
+                    "statement and built again after it."
                 )
             runner.execute(sql.register_all(base, largest_id))
-            if lifted is not None:
-                runner.execute(sql.key_unique_on(unique))
+            for _, on in lifted:
+                runner.execute(on)
             _analyze(runner, sql)
             self._refuse_disagreements(runner, sql)
         else:
@@ -469,7 +484,7 @@ class MergeRows(Operation):
                     source.table,
                     source.pk,
                     source.pk_integer,
-                    _bind_values(sql.resolve, source, group),
+                    _bind_values(partial(sql.resolve, leaders_set=one_pass), source, group),
                     f"{merge.target_label} <- {source.label} "
                     f"({', '.join(v.column for v in group)})",
                 )
@@ -571,24 +586,23 @@ class MergeRows(Operation):
         return f"merge_into_{self.model_name.rpartition('.')[2].lower()}"
 
 
-def _key_unique_name(runner: Runner, sql: MergeSQL) -> str:
-    """The name of the id map's unique ``(source, old_pk)`` constraint ('' when it is not
-    known: shown, not run)."""
-    if runner.collecting:
-        return ""
+def _lifted_indexes(runner: Runner, sql: MergeSQL) -> list[tuple[Statement, Statement]]:
+    """Statements that drop each index of the id map but its primary key, and that build
+    it again; none where the transaction cannot hold them (or when shown, not run)."""
+    if runner.collecting or sql.index_off("", unique=True) is None:
+        return []
     connection = runner.connection
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, sql.merge.id_map)
-    return next(
-        (
-            name
-            for name, found in constraints.items()
-            if found["unique"]
-            and not found["primary_key"]
-            and found["columns"] == ["source", "old_pk"]
-        ),
-        "",
-    )
+    lifted = []
+    for name, found in constraints.items():
+        if found["primary_key"] or not (found["unique"] or found["index"]):
+            continue
+        unique = bool(found["unique"])
+        off = sql.index_off(name, unique=unique)
+        assert off is not None
+        lifted.append((off, sql.index_on(name, found["columns"], unique=unique)))
+    return lifted
 
 
 def _analyze(runner: Runner, sql: MergeSQL) -> None:

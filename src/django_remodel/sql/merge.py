@@ -47,6 +47,10 @@ OTHER = "w"
 SOURCE = "s"
 TARGET = "t"
 REFERRER = "r"
+KEY_COLUMNS = ("source", "old_pk")
+"""The id map's unique key: a source row."""
+LOOKUP_COLUMNS = (*KEY_COLUMNS, "new_pk")
+"""An index of the id map that answers "which target row" by itself (no read of the row)."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,9 @@ class MergeSQL:
     lookups_both_ways: ClassVar[bool] = True
     """Whether a join between the id map and a table with integer keys states its condition
     both ways round (for planners that loop over one table and look the other up by index;
-    PostgreSQL's hashes the join, and the second condition only skews its estimates)."""
+    PostgreSQL's hashes the join, and the second condition only skews its estimates). Such
+    planners also get an index of the id map that answers a lookup by itself
+    (:data:`LOOKUP_COLUMNS`)."""
 
     def __init__(self, connection: BaseDatabaseWrapper, merge: Merge) -> None:
         self.connection = connection
@@ -565,11 +571,20 @@ class MergeSQL:
         return assignments, joined(differences, " OR ")
 
     def resolve(
-        self, source: SourceTable, values: Sequence[Value], keys: KeyRange = ALL_ROWS
+        self,
+        source: SourceTable,
+        values: Sequence[Value],
+        keys: KeyRange = ALL_ROWS,
+        *,
+        leaders_set: bool = False,
     ) -> Statement:
         """Set ``values`` of the target rows whose value ``source``'s rows in ``keys`` win
-        (where they differ)."""
+        (where they differ). ``leaders_set``: the rows that lead their group gave their
+        target rows every value but relations as they were created (:meth:`insert_led`),
+        and have not changed since (one transaction), so only the others are looked at."""
         wins, win_params = self.wins(values[0], source)
+        if leaders_set and all(value.refers_to is None for value in values):
+            wins, win_params = f"{self.col(MAP, 'leads')} = %s AND {wins}", (False, *win_params)
         assignments, (differs, differs_params) = self._differs(values, source)
         condition, range_params = self.in_range(self.col(SOURCE, source.pk), keys)
         return self.update_join(
@@ -632,17 +647,21 @@ class MergeSQL:
 
     def verify_rows(self, source: SourceTable) -> Statement:
         """How many of ``source``'s rows have no id map row, plus how many of its id map
-        rows have no source row (:meth:`count_map` checks that each has its target row)."""
+        rows have no source row (:meth:`count_map` checks that each has its target row).
+
+        Counted as (source rows - id map rows with their source row) + (id map rows - the
+        same): no id map row matches two source rows, nor two id map rows one source row
+        (the map's unique ``(source, old_pk)``), so one lookup per id map row tells both."""
         found, params = self.maps(source)
+        of_source = f"{self.col(MAP, 'source')} = %s"
+        mapped = self.table(self.merge.id_map, MAP)
         sql = (
-            f"SELECT (SELECT COUNT(*) FROM {self.table(source.table, SOURCE)} WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {self.table(self.merge.id_map, MAP)} WHERE {found})) + "
-            f"(SELECT COUNT(*) FROM {self.table(self.merge.id_map, MAP)} WHERE "
-            f"{self.col(MAP, 'source')} = %s AND NOT EXISTS "
-            f"(SELECT 1 FROM {self.table(source.table, SOURCE)} WHERE "
-            f"{self.source_row(source, MAP, SOURCE)}))"
+            f"SELECT (SELECT COUNT(*) FROM {self.quote(source.table)}) + "
+            f"(SELECT COUNT(*) FROM {mapped} WHERE {of_source}) - 2 * "
+            f"(SELECT COUNT(*) FROM {mapped} WHERE {of_source} AND EXISTS "
+            f"(SELECT 1 FROM {self.table(source.table, SOURCE)} WHERE {found}))"
         )
-        return Statement(sql, (*params, source.label))
+        return Statement(sql, (source.label, source.label, *params))
 
     def count_map(self) -> Statement:
         """How many id map rows point at no target row."""
@@ -681,16 +700,20 @@ class MergeSQL:
         planner takes it for empty and loops over it in every join."""
         return Statement(f"ANALYZE {self.id_map}")
 
-    def key_unique_off(self, name: str) -> Statement | None:
-        """Lift the id map's unique ``(source, old_pk)`` constraint ``name`` while
-        :meth:`register_all` fills the map (one build of its index afterwards, not an
+    def index_off(self, name: str, *, unique: bool) -> Statement | None:
+        """Drop the id map's index ``name`` (``unique``: its ``(source, old_pk)``
+        constraint) while :meth:`register_all` fills the map (one build afterwards, not an
         insert per row), where the transaction holds schema changes; else None."""
         return None
 
-    def key_unique_on(self, name: str) -> Statement:
-        return Statement(
-            f"ALTER TABLE {self.id_map} ADD CONSTRAINT {self.quote(name)} UNIQUE (source, old_pk)"
-        )
+    def index_on(self, name: str, columns: Sequence[str], *, unique: bool) -> Statement:
+        """Build the index ``name`` that :meth:`index_off` dropped again."""
+        listed = ", ".join(self.quote(column) for column in columns)
+        if unique:
+            return Statement(
+                f"ALTER TABLE {self.id_map} ADD CONSTRAINT {self.quote(name)} UNIQUE ({listed})"
+            )
+        return Statement(f"CREATE INDEX {self.quote(name)} ON {self.id_map} ({listed})")
 
     def clear_map(self) -> Statement:
         return Statement(f"DELETE FROM {self.id_map}")
@@ -837,8 +860,10 @@ class PostgreSQLMergeSQL(MergeSQL):
     rows_by_id = False
     no_timestamp = "CAST(NULL AS TIMESTAMP WITH TIME ZONE)"
 
-    def key_unique_off(self, name: str) -> Statement | None:
-        return Statement(f"ALTER TABLE {self.id_map} DROP CONSTRAINT {self.quote(name)}")
+    def index_off(self, name: str, *, unique: bool) -> Statement | None:
+        if unique:
+            return Statement(f"ALTER TABLE {self.id_map} DROP CONSTRAINT {self.quote(name)}")
+        return Statement(f"DROP INDEX {self.quote(name)}")
 
     def exact(self, expression: str) -> str:
         return f'({expression}) COLLATE "C"'
@@ -878,13 +903,13 @@ class SQLiteMergeSQL(PostgreSQLMergeSQL):
     rows_by_id = True
     no_timestamp = "NULL"
 
-    def key_unique_off(self, name: str) -> Statement | None:
+    def index_off(self, name: str, *, unique: bool) -> Statement | None:
         return Statement(f"DROP INDEX {self.quote(name)}")
 
-    def key_unique_on(self, name: str) -> Statement:
-        return Statement(
-            f"CREATE UNIQUE INDEX {self.quote(name)} ON {self.id_map} (source, old_pk)"
-        )
+    def index_on(self, name: str, columns: Sequence[str], *, unique: bool) -> Statement:
+        listed = ", ".join(self.quote(column) for column in columns)
+        kind = "UNIQUE INDEX" if unique else "INDEX"
+        return Statement(f"CREATE {kind} {self.quote(name)} ON {self.id_map} ({listed})")
 
     def as_integer(self, expression: str) -> str:
         return f"CAST({expression} AS INTEGER)"
