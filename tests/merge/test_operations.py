@@ -432,6 +432,10 @@ def test_a_merge_that_does_not_verify_rolls_back(
 ) -> None:
     seed()
     _broken(monkeypatch, method, wrong)
+    if method == "resolve":
+        # In one pass, a value another row of the group wins is written as the row is
+        # created; that is left out too.
+        _broken(monkeypatch, "won_elsewhere", lambda found: ({}, ("", ())))
     options = {"batch_size": 2} if batched else {}
     with pytest.raises(BackfillVerificationError, match=problem):
         apply([merge_rows(**options)], state, atomic=not batched)

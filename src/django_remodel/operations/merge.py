@@ -472,12 +472,16 @@ class MergeRows(Operation):
                 source.table,
                 source.pk,
                 source.pk_integer,
-                _bind(partial(sql.insert_led, resumed=not one_pass), source),
+                _bind(partial(sql.insert_led, resumed=not one_pass, winners=one_pass), source),
                 f"{merge.target_label} <- {source.label}",
             )
         for source in merge.sources:
             for group in sql.groups(source):
-                group = [value for value in group if not sql.set_on_insert(value, source)]
+                group = [
+                    value
+                    for value in group
+                    if not sql.set_on_insert(value, source, winners=one_pass)
+                ]
                 if not group:
                     continue
                 walk(

@@ -395,20 +395,29 @@ class MergeSQL:
         )
 
     def insert_led(
-        self, source: SourceTable, keys: KeyRange = ALL_ROWS, *, resumed: bool = True
+        self,
+        source: SourceTable,
+        keys: KeyRange = ALL_ROWS,
+        *,
+        resumed: bool = True,
+        winners: bool = False,
     ) -> Statement:
         """Create the target rows that ``source``'s rows in ``keys`` lead, not created yet
         (``resumed``: an earlier run may have created some; else none is looked for).
 
         Columns the source has no value for take the other column named by ``fills``,
         else their constant, else NULL; relations to sources are set by :meth:`resolve`,
-        once every target row exists."""
+        once every target row exists. ``winners``: a value that another row of the group
+        wins is taken from that row as the row is created (see :meth:`beaten_by`), so
+        that only relations are left to :meth:`resolve` (and the values a merge adds, in
+        the target's own rows)."""
         merge = self.merge
         constants = dict(merge.constants)
         by_column = {value.column: value for value in merge.values}
         fills = dict(merge.fills)
         columns = [merge.target_pk]
         expressions: list[Fragment] = [(self.col(MAP, "new_pk"), ())]
+        won, won_joins = self.won_elsewhere(source) if winners else ({}, ("", ()))
         for value in merge.values:
             own = None if value.refers_to else self.value_of(value, source)
             found = own
@@ -419,8 +428,18 @@ class MergeSQL:
                 found = ("%s", (constants[value.column],)) if value.column in constants else None
             if own is None and value.column in merge.unique_text:
                 found = self.unique_stand_in(found or ("NULL", ()), source)
+            found = found or ("NULL", ())
+            if won.get(value.column):
+                arms, arms_params = joined(
+                    [
+                        (f"WHEN {alias}.won IS NOT NULL THEN {alias}.{column}", ())
+                        for alias, column in won[value.column]
+                    ],
+                    " ",
+                )
+                found = (f"CASE {arms} ELSE {found[0]} END", (*arms_params, *found[1]))
             columns.append(value.column)
-            expressions.append(found or ("NULL", ()))
+            expressions.append(found)
         for name in dict.fromkeys([*(c for c, _ in merge.constants), *fills]):
             if name in by_column:
                 continue
@@ -445,10 +464,68 @@ class MergeSQL:
             f"INSERT INTO {self.quote(merge.target_table)} "
             f"({', '.join(self.quote(c) for c in columns)}) "
             f"SELECT {selected} FROM {self.table(source.table, SOURCE)} "
-            f"INNER JOIN {self.table(merge.id_map, MAP)} ON {mapped} "
+            f"INNER JOIN {self.table(merge.id_map, MAP)} ON {mapped}{won_joins[0]} "
             f"WHERE {self.col(MAP, 'leads')} = %s{created}{condition}"
         )
-        return Statement(sql, (*selected_params, *mapped_params, True, *range_params))
+        return Statement(
+            sql, (*selected_params, *mapped_params, *won_joins[1], True, *range_params)
+        )
+
+    def beaten_by(self, value: Value, source: SourceTable) -> list[SourceTable]:
+        """The sources whose rows may win ``value`` in a target row that a row of ``source``
+        leads: under ``first`` and ``error``, none when ``source`` gives the field (its
+        row is the group's earliest), else the later sources that give it; under the
+        other policies every source that gives it. Relations are set afterwards."""
+        if value.refers_to is not None:
+            return []
+        labels = [s.label for s in self.merge.sources]
+        giving = [self.merge.source(label) for label, _ in value.sources]
+        if value.policy not in ("first", "error"):
+            return giving
+        if value.source_column(source.label) is not None:
+            return []
+        after = labels.index(source.label)
+        return [other for other in giving if labels.index(other.label) > after]
+
+    def won_elsewhere(
+        self, source: SourceTable
+    ) -> tuple[dict[str, list[tuple[str, str]]], Fragment]:
+        """For the rows ``source``'s rows lead, the values other rows of their group win:
+        per target column, the (alias, column) of each joined table of winning rows, and
+        the ``LEFT JOIN``s of those tables (one per source and set of values it wins
+        together; a winning row's target row is in its ``won`` column)."""
+        won: dict[str, list[tuple[str, str]]] = {}
+        joins: list[Fragment] = []
+        for other in self.merge.sources:
+            for group in self.groups(other):
+                values = [
+                    value
+                    for value in group
+                    if not self.chosen_by_leader(value, other)
+                    and other in self.beaten_by(value, source)
+                ]
+                if not values:
+                    continue
+                alias = f"w{len(joins)}"
+                wins, win_params = self.wins(values[0], other)
+                found, found_params = self.maps(other)
+                picked: list[Fragment] = [(f"{self.col(MAP, 'new_pk')} AS won", ())]
+                for number, value in enumerate(values):
+                    given = self.value_of(value, other)
+                    assert given is not None
+                    picked.append((f"{given[0]} AS v{number}", given[1]))
+                    won.setdefault(value.column, []).append((alias, f"v{number}"))
+                selected, selected_params = joined(picked, ", ")
+                joins.append(
+                    (
+                        f" LEFT JOIN (SELECT {selected} FROM {self.table(other.table, SOURCE)} "
+                        f"INNER JOIN {self.table(self.merge.id_map, MAP)} ON {found} WHERE "
+                        f"{self.col(MAP, 'leads')} = %s AND {wins}) {alias} "
+                        f"ON {alias}.won = {self.col(MAP, 'new_pk')}",
+                        (*selected_params, *found_params, False, *win_params),
+                    )
+                )
+        return won, joined(joins, "")
 
     def concat(self, *parts: str) -> str:
         return " || ".join(parts)
@@ -474,11 +551,14 @@ class MergeSQL:
         labels = [s.label for s in self.merge.sources]
         return set(labels[: labels.index(source.label) + 1]) <= giving
 
-    def set_on_insert(self, value: Value, source: SourceTable) -> bool:
-        """Whether :meth:`insert_led` already gives ``value`` what its policy chooses, for
-        the rows ``source``'s rows win (no :meth:`resolve` needed; a relation to a source
-        is set afterwards)."""
-        return self.chosen_by_leader(value, source) and value.refers_to is None
+    def set_on_insert(self, value: Value, source: SourceTable, *, winners: bool = False) -> bool:
+        """Whether :meth:`insert_led` (with ``winners`` or not) already gives ``value`` what
+        its policy chooses, for the rows ``source``'s rows win (no :meth:`resolve` needed;
+        a relation to a source is set afterwards, and so is a value the merge adds to the
+        target's own rows)."""
+        if value.refers_to is not None:
+            return False
+        return not value.new if winners else self.chosen_by_leader(value, source)
 
     def wins(self, value: Value, source: SourceTable) -> Fragment:
         """True where the source row (``s``, id map row ``m``) gives its target row
