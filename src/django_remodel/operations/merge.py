@@ -435,6 +435,7 @@ class MergeRows(Operation):
         walk = _Walker(runner, runner.connection, self.options)
         base, largest_id = self._base(runner, sql)
         one_pass = self.options.batch_size is None and (runner.collecting or not largest_id)
+        winners = one_pass and sql.winners_on_insert
         if one_pass:
             # One statement registers and allocates every row (the migration is one
             # transaction: nothing to resume). An id map that holds rows already (a
@@ -472,7 +473,7 @@ class MergeRows(Operation):
                 source.table,
                 source.pk,
                 source.pk_integer,
-                _bind(partial(sql.insert_led, resumed=not one_pass, winners=one_pass), source),
+                _bind(partial(sql.insert_led, resumed=not one_pass, winners=winners), source),
                 f"{merge.target_label} <- {source.label}",
             )
         for source in merge.sources:
@@ -480,7 +481,7 @@ class MergeRows(Operation):
                 group = [
                     value
                     for value in group
-                    if not sql.set_on_insert(value, source, winners=one_pass)
+                    if not sql.set_on_insert(value, source, winners=winners)
                 ]
                 if not group:
                     continue

@@ -151,6 +151,11 @@ class MergeSQL:
     def id_map(self) -> str:
         return self.quote(self.merge.id_map)
 
+    winners_on_insert: ClassVar[bool] = False
+    """Whether a one-pass merge takes the values that other rows of a group win as the
+    target rows are created (:meth:`insert_led` with ``winners``), for planners that hash
+    the joins of those rows; else :meth:`resolve` writes them afterwards, a row at a time
+    looked up by index."""
     rows_by_id: ClassVar[bool] = True
     """Whether a table is stored in the order of its key (SQLite's rowid tables, InnoDB's
     clustered index), so that rows are best inserted in that order."""
@@ -937,6 +942,7 @@ class PostgreSQLMergeSQL(MergeSQL):
 
     vendor = "postgresql"
     lookups_both_ways = False
+    winners_on_insert = True
     rows_by_id = False
     no_timestamp = "CAST(NULL AS TIMESTAMP WITH TIME ZONE)"
 
@@ -980,6 +986,7 @@ class SQLiteMergeSQL(PostgreSQLMergeSQL):
 
     vendor = "sqlite"
     lookups_both_ways = True
+    winners_on_insert = False
     rows_by_id = True
     no_timestamp = "NULL"
 
