@@ -735,18 +735,16 @@ class MergeSQL:
         rows have no source row (:meth:`count_map` checks that each has its target row).
 
         Counted as (source rows - id map rows with their source row) + (id map rows - the
-        same): no id map row matches two source rows, nor two id map rows one source row
-        (the map's unique ``(source, old_pk)``), so one lookup per id map row tells both."""
+        same): no id map row matches two source rows (their key), nor two id map rows one
+        source row (the map's unique ``(source, old_pk)``), so one join tells both."""
         found, params = self.maps(source)
-        of_source = f"{self.col(MAP, 'source')} = %s"
-        mapped = self.table(self.merge.id_map, MAP)
         sql = (
-            f"SELECT (SELECT COUNT(*) FROM {self.quote(source.table)}) + "
-            f"(SELECT COUNT(*) FROM {mapped} WHERE {of_source}) - 2 * "
-            f"(SELECT COUNT(*) FROM {mapped} WHERE {of_source} AND EXISTS "
-            f"(SELECT 1 FROM {self.table(source.table, SOURCE)} WHERE {found}))"
+            f"SELECT (SELECT COUNT(*) FROM {self.quote(source.table)}) + COUNT(*) - 2 * "
+            f"COUNT({self.col(SOURCE, source.pk)}) FROM {self.table(self.merge.id_map, MAP)} "
+            f"LEFT JOIN {self.table(source.table, SOURCE)} ON {found} "
+            f"WHERE {self.col(MAP, 'source')} = %s"
         )
-        return Statement(sql, (source.label, source.label, *params))
+        return Statement(sql, (*params, source.label))
 
     def count_map(self) -> Statement:
         """How many id map rows point at no target row."""
