@@ -101,7 +101,7 @@ def id_map_model(table: str, connection: BaseDatabaseWrapper) -> type[models.Mod
                 name=truncate_name(f"{table}_lookup", connection.ops.max_name_length()),
             )
         ]
-        if dialect is not None and dialect.lookups_both_ways
+        if dialect is not None and dialect.lookup_index
         else []
     )
     meta = type(

@@ -130,9 +130,12 @@ class MergeSQL:
     lookups_both_ways: ClassVar[bool] = True
     """Whether a join between the id map and a table with integer keys states its condition
     both ways round (for planners that loop over one table and look the other up by index;
-    PostgreSQL's hashes the join, and the second condition only skews its estimates). Such
-    planners also get an index of the id map that answers a lookup by itself
-    (:data:`LOOKUP_COLUMNS`)."""
+    PostgreSQL's hashes the join, and the second condition only skews its estimates)."""
+    lookup_index: ClassVar[bool] = False
+    """Whether the id map gets an index that answers a lookup by itself
+    (:data:`LOOKUP_COLUMNS`): SQLite's, where each row of a join is looked up by index
+    and reading the id map's row besides costs a third of a repoint (MySQL's planner
+    takes it for other joins, which then run slower)."""
 
     def __init__(self, connection: BaseDatabaseWrapper, merge: Merge) -> None:
         self.connection = connection
@@ -984,6 +987,7 @@ class SQLiteMergeSQL(PostgreSQLMergeSQL):
 
     vendor = "sqlite"
     lookups_both_ways = True
+    lookup_index = True
     winners_on_insert = False
     rows_by_id = True
     no_timestamp = "NULL"
