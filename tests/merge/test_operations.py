@@ -410,7 +410,7 @@ def _broken(monkeypatch: pytest.MonkeyPatch, method: str, wrong: Any) -> None:
         (
             "insert_led",
             lambda st: Statement(
-                "DELETE FROM mergetest_person_merge_ids WHERE source = %s", ["mergetest.member"]
+                "DELETE FROM mergetest_person_merge_ids WHERE source = %s", ("mergetest.member",)
             ),
             r"mergetest\.member row\(s\) have no id map row",
         ),
@@ -422,7 +422,7 @@ def _broken(monkeypatch: pytest.MonkeyPatch, method: str, wrong: Any) -> None:
                 "SELECT 100000, %s, %s, 1, %s FROM mergetest_person_merge_ids "
                 "WHERE id = 1 AND NOT EXISTS "
                 "(SELECT 1 FROM mergetest_person_merge_ids WHERE id = 100000)",
-                ["mergetest.member", "m-nobody", False],
+                ("mergetest.member", "m-nobody", False),
             ),
             r"1 mergetest\.member row\(s\) have no id map row, or id map row\(s\) no "
             r"mergetest\.member row",
