@@ -406,6 +406,15 @@ def _broken(monkeypatch: pytest.MonkeyPatch, method: str, wrong: Any) -> None:
             lambda st: Statement("SELECT 1"),
             "differ from the mergetest.member row their policy chose in bio",
         ),
+        # A value the leading row gave its target row is changed afterwards.
+        (
+            "resolve",
+            lambda st: Statement(
+                "UPDATE mergetest_person SET name = %s WHERE name = %s", ("Wrong", "Ann P")
+            ),
+            r"1 target row\(s\) differ from the mergetest\.patient row their policy chose in "
+            "email, name, phone",
+        ),
         # A source's rows lose their id map rows.
         (
             "insert_led",
@@ -428,7 +437,13 @@ def _broken(monkeypatch: pytest.MonkeyPatch, method: str, wrong: Any) -> None:
             r"mergetest\.member row",
         ),
     ],
-    ids=["rows-misplaced", "values-not-resolved", "rows-unmapped", "map-row-astray"],
+    ids=[
+        "rows-misplaced",
+        "values-not-resolved",
+        "leading-value-changed",
+        "rows-unmapped",
+        "map-row-astray",
+    ],
 )
 def test_a_merge_that_does_not_verify_rolls_back(
     state: ProjectState,

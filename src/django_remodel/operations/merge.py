@@ -528,29 +528,31 @@ class MergeRows(Operation):
 
     def _verify(self, runner: Runner, sql: MergeSQL) -> None:
         merge = sql.merge
-        checks: list[tuple[Statement, str]] = []
+        checks: list[tuple[Statement, list[str]]] = []
         for source in merge.sources:
+            groups = sql.groups(source)
+            leading = next((g for g in groups if sql.chosen_by_leader(g[0], source)), [])
             checks.append(
                 (
-                    sql.verify_rows(source),
-                    f"{{}} {source.label} row(s) have no id map row, or id map row(s) no "
-                    f"{source.label} row",
+                    sql.verify_rows(source, leading),
+                    [
+                        f"{{}} {source.label} row(s) have no id map row, or id map row(s) no "
+                        f"{source.label} row",
+                        f"{{}} {source.label} id map row(s) point at no target row",
+                        _differing(source, leading),
+                    ],
                 )
             )
-            for group in sql.groups(source):
-                checks.append(
-                    (
-                        sql.verify_values(source, group),
-                        f"{{}} target row(s) differ from the {source.label} row their policy "
-                        f"chose in {', '.join(v.column for v in group)}",
-                    )
-                )
-        checks.append((sql.count_map(), "{} id map row(s) point at no target row"))
+            for group in groups:
+                if group is leading:
+                    continue
+                checks.append((sql.verify_values(source, group), [_differing(source, group)]))
+        checks.append((sql.verify_own_rows(), ["{} id map row(s) point at no target row"]))
         problems = []
-        for statement, problem in checks:
-            count = _check(runner, statement)
-            if count:
-                problems.append(problem.format(f"{count:,}"))
+        for statement, described in checks:
+            for count, problem in zip(_counts(runner, statement), described, strict=False):
+                if count:
+                    problems.append(problem.format(f"{count:,}"))
         if problems:
             left = outcome(
                 runner,
@@ -589,6 +591,12 @@ class MergeRows(Operation):
     @property
     def migration_name_fragment(self) -> str:
         return f"merge_into_{self.model_name.rpartition('.')[2].lower()}"
+
+
+def _differing(source: SourceTable, values: Sequence[Value]) -> str:
+    """A problem of :meth:`MergeRows._verify`: ``{}`` is where its count goes."""
+    columns = ", ".join(value.column for value in values)
+    return f"{{}} target row(s) differ from the {source.label} row their policy chose in {columns}"
 
 
 def _lifted_indexes(runner: Runner, sql: MergeSQL) -> list[tuple[Statement, Statement]]:
@@ -754,10 +762,15 @@ class _ReferenceOperation(Operation):
 
 
 def _check(runner: Runner, statement: Statement) -> int:
+    return _counts(runner, statement)[0]
+
+
+def _counts(runner: Runner, statement: Statement) -> tuple[int, ...]:
+    """The counts in the one row ``statement`` returns (zeros while SQL is collected)."""
     if runner.collecting:
         runner.execute(statement)
-        return 0
-    return int(runner.fetch(statement)[0][0])
+        return (0,)
+    return tuple(int(count) for count in runner.fetch(statement)[0])
 
 
 class RepointReferences(_ReferenceOperation):

@@ -733,30 +733,45 @@ class MergeSQL:
 
     # -- Checking the rows -------------------------------------------------------------
 
-    def verify_rows(self, source: SourceTable) -> Statement:
-        """How many of ``source``'s rows have no id map row, plus how many of its id map
-        rows have no source row (:meth:`count_map` checks that each has its target row).
+    def verify_rows(self, source: SourceTable, leading: Sequence[Value] = ()) -> Statement:
+        """One row of counts for ``source``: its rows without an id map row plus its id map
+        rows without a source row; its id map rows without a target row; and the target
+        rows that differ in ``leading`` (values a group's leading row gives, see
+        :meth:`chosen_by_leader`) from the row of ``source`` that leads them.
 
-        Counted as (source rows - id map rows with their source row) + (id map rows - the
-        same): no id map row matches two source rows (their key), nor two id map rows one
-        source row (the map's unique ``(source, old_pk)``), so one join tells both."""
+        The first is (source rows - id map rows with their source row) + (id map rows -
+        the same): no id map row matches two source rows (their key), nor two id map rows
+        one source row (the map's unique ``(source, old_pk)``), so one join tells both."""
         found, params = self.maps(source)
+        source_pk, target_pk = self.col(SOURCE, source.pk), self.col(TARGET, self.merge.target_pk)
+        differing: Fragment = ("0", ())
+        if leading:
+            _, (differs, differs_params) = self._differs(leading, source)
+            differing = (
+                f"COALESCE(SUM(CASE WHEN {self.col(MAP, 'leads')} = %s AND {source_pk} IS NOT "
+                f"NULL AND {target_pk} IS NOT NULL AND ({differs}) THEN 1 ELSE 0 END), 0)",
+                (True, *differs_params),
+            )
         sql = (
             f"SELECT (SELECT COUNT(*) FROM {self.quote(source.table)}) + COUNT(*) - 2 * "
-            f"COUNT({self.col(SOURCE, source.pk)}) FROM {self.table(self.merge.id_map, MAP)} "
+            f"COUNT({source_pk}), COUNT(*) - COUNT({target_pk}), {differing[0]} "
+            f"FROM {self.table(self.merge.id_map, MAP)} "
             f"LEFT JOIN {self.table(source.table, SOURCE)} ON {found} "
-            f"WHERE {self.col(MAP, 'source')} = %s"
+            f"LEFT JOIN {self.table(self.merge.target_table, TARGET)} ON "
+            f"{target_pk} = {self.col(MAP, 'new_pk')} WHERE {self.col(MAP, 'source')} = %s"
         )
-        return Statement(sql, (*params, source.label))
+        return Statement(sql, (*differing[1], *params, source.label))
 
-    def count_map(self) -> Statement:
-        """How many id map rows point at no target row."""
+    def verify_own_rows(self) -> Statement:
+        """How many id map rows of no source (the target's own) point at no target row."""
+        labels = [source.label for source in self.merge.sources]
         sql = (
-            f"SELECT COUNT(*) FROM {self.table(self.merge.id_map, MAP)} WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {self.table(self.merge.target_table, TARGET)} WHERE "
+            f"SELECT COUNT(*) FROM {self.table(self.merge.id_map, MAP)} WHERE "
+            f"{self.col(MAP, 'source')} NOT IN ({', '.join(['%s'] * len(labels))}) AND NOT "
+            f"EXISTS (SELECT 1 FROM {self.table(self.merge.target_table, TARGET)} WHERE "
             f"{self.col(TARGET, self.merge.target_pk)} = {self.col(MAP, 'new_pk')})"
         )
-        return Statement(sql)
+        return Statement(sql, tuple(labels))
 
     # -- Undoing -----------------------------------------------------------------------
 
