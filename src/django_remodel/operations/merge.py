@@ -443,7 +443,7 @@ class MergeRows(Operation):
             lifted = _lifted_indexes(runner, sql)
             for off, _ in lifted:
                 runner.execute(off)
-            if runner.collecting and sql.index_off("", unique=True) is not None:
+            if runner.collecting and sql.lifts_indexes:
                 runner.comment(
                     "The id map's indexes (but its primary key) are taken off for the next "
                     "statement and built again after it."
@@ -602,7 +602,7 @@ def _differing(source: SourceTable, values: Sequence[Value]) -> str:
 def _lifted_indexes(runner: Runner, sql: MergeSQL) -> list[tuple[Statement, Statement]]:
     """Statements that drop each index of the id map but its primary key, and that build
     it again; none where the transaction cannot hold them (or when shown, not run)."""
-    if runner.collecting or sql.index_off("", unique=True) is None:
+    if runner.collecting or not sql.lifts_indexes:
         return []
     connection = runner.connection
     with connection.cursor() as cursor:
@@ -612,9 +612,12 @@ def _lifted_indexes(runner: Runner, sql: MergeSQL) -> list[tuple[Statement, Stat
         if found["primary_key"] or not (found["unique"] or found["index"]):
             continue
         unique = bool(found["unique"])
-        off = sql.index_off(name, unique=unique)
-        assert off is not None
-        lifted.append((off, sql.index_on(name, found["columns"], unique=unique)))
+        lifted.append(
+            (
+                sql.index_off(name, unique=unique),
+                sql.index_on(name, found["columns"], unique=unique),
+            )
+        )
     return lifted
 
 

@@ -346,12 +346,12 @@ class MergeSQL:
         target_pk = self.col(TARGET, merge.target_pk)
         rows.append(
             (
-                f"SELECT %s AS source, {self.as_text(target_pk)} AS old_pk, "
+                f"SELECT 0 AS source, {self.as_text(target_pk)} AS old_pk, "
                 f"{self.key_of(TARGET, merge.target_key, text=merge.target_key_text)} "
                 f"AS merge_key, {target_pk} AS held, {self.no_timestamp} AS ts, "
                 f"ROW_NUMBER() OVER (ORDER BY {target_pk}) AS seq "
                 f"FROM {self.table(merge.target_table, TARGET)}",
-                (merge.target_label,),
+                (),
             )
         )
         for place, source in enumerate(merge.sources, start=1):
@@ -359,28 +359,32 @@ class MergeSQL:
             ts = self.col(SOURCE, source.ts) if source.ts else "NULL"
             rows.append(
                 (
-                    f"SELECT %s, {self.as_text(pk)}, "
+                    f"SELECT {place}, {self.as_text(pk)}, "
                     f"{self.key_of(SOURCE, source.key, text=source.key_text)}, NULL, {ts}, "
                     f"{' + '.join(counts[:place])} + ROW_NUMBER() OVER (ORDER BY {pk}) "
                     f"FROM {self.table(source.table, SOURCE)}",
-                    (source.label,),
+                    (),
                 )
             )
         union, params = joined(rows, " UNION ALL ")
+        # The rows are sorted twice (by key, then by place), so they carry the place of
+        # their table, not its label.
+        labels = [merge.target_label, *(source.label for source in merge.sources)]
+        label = " ".join(f"WHEN {place} THEN %s" for place in range(len(labels)))
         grouped = (
             "SELECT p.*, MIN(p.held) OVER (PARTITION BY p.merge_key) AS group_held, "
             f"MIN(p.seq) OVER (PARTITION BY p.merge_key) AS group_first FROM ({union}) p"
         )
         sql = (
             f"INSERT INTO {self.id_map} (id, source, old_pk, merge_key, new_pk, leads, ts) "
-            "SELECT %s + q.seq, q.source, q.old_pk, q.merge_key, "
+            f"SELECT %s + q.seq, CASE q.source {label} END, q.old_pk, q.merge_key, "
             "CASE WHEN q.held IS NOT NULL THEN q.held WHEN q.merge_key IS NULL THEN %s + q.seq "
             "ELSE COALESCE(q.group_held, %s + q.group_first) END, "
             "CASE WHEN q.held IS NULL AND (q.merge_key IS NULL OR (q.group_held IS NULL "
             "AND q.seq = q.group_first)) THEN %s ELSE %s END, q.ts "
             f"FROM ({grouped}) q{' ORDER BY q.seq' if self.rows_by_id else ''}"
         )
-        return Statement(sql, (first_id, base, base, True, False, *params))
+        return Statement(sql, (first_id, *labels, base, base, True, False, *params))
 
     # -- Creating and filling target rows ----------------------------------------------
 
@@ -801,20 +805,29 @@ class MergeSQL:
         planner takes it for empty and loops over it in every join."""
         return Statement(f"ANALYZE {self.id_map}")
 
-    def index_off(self, name: str, *, unique: bool) -> Statement | None:
-        """Drop the id map's index ``name`` (``unique``: its ``(source, old_pk)``
-        constraint) while :meth:`register_all` fills the map (one build afterwards, not an
-        insert per row), where the transaction holds schema changes; else None."""
-        return None
+    lifts_indexes: ClassVar[bool] = False
+    """Whether :meth:`register_all` fills the id map with its indexes (but its primary key)
+    taken off and built again afterwards (one build, not an insert per row): where the
+    transaction holds schema changes."""
+    unique_constraint: ClassVar[bool] = True
+    """Whether the map's unique ``(source, old_pk)`` is a constraint of the table (else a
+    unique index)."""
+
+    def index_off(self, name: str, *, unique: bool) -> Statement:
+        """Drop the id map's index ``name`` (``unique``: its ``(source, old_pk)``)."""
+        if unique and self.unique_constraint:
+            return Statement(f"ALTER TABLE {self.id_map} DROP CONSTRAINT {self.quote(name)}")
+        return Statement(f"DROP INDEX {self.quote(name)}")
 
     def index_on(self, name: str, columns: Sequence[str], *, unique: bool) -> Statement:
         """Build the index ``name`` that :meth:`index_off` dropped again."""
         listed = ", ".join(self.quote(column) for column in columns)
-        if unique:
+        if unique and self.unique_constraint:
             return Statement(
                 f"ALTER TABLE {self.id_map} ADD CONSTRAINT {self.quote(name)} UNIQUE ({listed})"
             )
-        return Statement(f"CREATE INDEX {self.quote(name)} ON {self.id_map} ({listed})")
+        kind = "UNIQUE INDEX" if unique else "INDEX"
+        return Statement(f"CREATE {kind} {self.quote(name)} ON {self.id_map} ({listed})")
 
     def clear_map(self) -> Statement:
         return Statement(f"DELETE FROM {self.id_map}")
@@ -957,15 +970,11 @@ class PostgreSQLMergeSQL(MergeSQL):
     """``UPDATE ... FROM``; ``IS NOT DISTINCT FROM``; text compared in ``"C"``."""
 
     vendor = "postgresql"
+    lifts_indexes = True
     lookups_both_ways = False
     winners_on_insert = True
     rows_by_id = False
     no_timestamp = "CAST(NULL AS TIMESTAMP WITH TIME ZONE)"
-
-    def index_off(self, name: str, *, unique: bool) -> Statement | None:
-        if unique:
-            return Statement(f"ALTER TABLE {self.id_map} DROP CONSTRAINT {self.quote(name)}")
-        return Statement(f"DROP INDEX {self.quote(name)}")
 
     def exact(self, expression: str) -> str:
         return f'({expression}) COLLATE "C"'
@@ -1004,16 +1013,9 @@ class SQLiteMergeSQL(PostgreSQLMergeSQL):
     lookups_both_ways = True
     lookup_index = True
     winners_on_insert = False
+    unique_constraint = False
     rows_by_id = True
     no_timestamp = "NULL"
-
-    def index_off(self, name: str, *, unique: bool) -> Statement | None:
-        return Statement(f"DROP INDEX {self.quote(name)}")
-
-    def index_on(self, name: str, columns: Sequence[str], *, unique: bool) -> Statement:
-        listed = ", ".join(self.quote(column) for column in columns)
-        kind = "UNIQUE INDEX" if unique else "INDEX"
-        return Statement(f"CREATE {kind} {self.quote(name)} ON {self.id_map} ({listed})")
 
     def as_integer(self, expression: str) -> str:
         return f"CAST({expression} AS INTEGER)"
