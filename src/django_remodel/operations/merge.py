@@ -35,6 +35,7 @@ from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.backends.utils import truncate_name
 from django.db.migrations.operations.base import Operation, OperationCategory
 from django.db.migrations.state import ProjectState, StateApps
+from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
 from django_remodel.errors import BackfillVerificationError, OperationSetupError
@@ -407,6 +408,7 @@ class MergeRows(Operation):
                 for field in target._meta.local_concrete_fields
                 if field.unique and not field.primary_key and not field.null and _is_text(field)
             ),
+            target_pk_numbered=isinstance(target._meta.pk, AutoFieldMixin),
         )
 
     # -- Running -----------------------------------------------------------------------
@@ -451,6 +453,8 @@ class MergeRows(Operation):
             runner.execute(sql.register_all(base, largest_id))
             for _, on in lifted:
                 runner.execute(on)
+            if not sql.reserving_commits:
+                _reserve_keys(runner, sql)
             _analyze(runner, sql)
             self._refuse_disagreements(runner, sql)
         else:
@@ -467,6 +471,7 @@ class MergeRows(Operation):
                 # Not resumable halfway: every row is allocated, or none.
                 runner.execute(sql.allocate(base))
                 self._refuse_disagreements(runner, sql)
+            _reserve_keys(runner, sql)
             _analyze(runner, sql)
         for source in merge.sources:
             walk(
@@ -591,6 +596,24 @@ class MergeRows(Operation):
     @property
     def migration_name_fragment(self) -> str:
         return f"merge_into_{self.model_name.rpartition('.')[2].lower()}"
+
+
+def _reserve_keys(runner: Runner, sql: MergeSQL) -> None:
+    """Keep the keys the id map allocated from rows the application adds meanwhile (where
+    the database numbers the target's rows)."""
+    if not sql.merge.target_pk_numbered:
+        return
+    top: int
+    if runner.collecting:
+        runner.show(sql.largest_in_map())
+        runner.comment(":top is the largest new_pk of the id map")
+        top = Placeholder(":top")  # type: ignore[assignment]
+    else:
+        top = int(runner.fetch(sql.largest_in_map())[0][0])
+        if not top:
+            return  # an empty id map allocated nothing
+    for statement in sql.reserve_keys(top):
+        runner.execute(statement)
 
 
 def _differing(source: SourceTable, values: Sequence[Value]) -> str:

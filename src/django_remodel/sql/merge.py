@@ -110,6 +110,8 @@ class Merge:
     unique_text: tuple[str, ...] = ()
     """Unique text columns of the target: a created row with no value for one gets
     ``<source model>-<old key>`` (not an empty string the next row could not have)."""
+    target_pk_numbered: bool = False
+    """Whether the database numbers the target's new rows (an auto field)."""
 
     def source(self, label: str) -> SourceTable:
         return next(s for s in self.sources if s.label == label)
@@ -296,6 +298,15 @@ class MergeSQL:
         return Statement(
             f"SELECT COALESCE(MAX(new_pk), 0), COALESCE(MAX(id), 0) FROM {self.id_map}"
         )
+
+    reserving_commits: ClassVar[bool] = False
+    """Whether :meth:`reserve_keys` commits the transaction it runs in (DDL on MySQL)."""
+
+    def reserve_keys(self, top: int) -> list[Statement]:
+        """Move the numbering of the target's new rows (an auto field's) past ``top``, the
+        largest key the id map allocated, unless it is past already: rows the application
+        adds while a merge runs take none of the merge's keys."""
+        raise NotImplementedError
 
     def allocate(self, base: int) -> Statement:
         """Give every unallocated row its target row: the one its group holds already (the
@@ -971,10 +982,20 @@ class PostgreSQLMergeSQL(MergeSQL):
 
     vendor = "postgresql"
     lifts_indexes = True
+
     lookups_both_ways = False
     winners_on_insert = True
     rows_by_id = False
     no_timestamp = "CAST(NULL AS TIMESTAMP WITH TIME ZONE)"
+
+    def reserve_keys(self, top: int) -> list[Statement]:
+        sql = (
+            "SELECT setval(q.s, GREATEST(COALESCE(pg_sequence_last_value(q.s), 0), %s)) "
+            "FROM (SELECT CAST(pg_get_serial_sequence(%s, %s) AS regclass) AS s) q "
+            "WHERE q.s IS NOT NULL"
+        )
+        params = (top, self.quote(self.merge.target_table), self.merge.target_pk)
+        return [Statement(sql, params)]
 
     def exact(self, expression: str) -> str:
         return f'({expression}) COLLATE "C"'
@@ -1017,6 +1038,22 @@ class SQLiteMergeSQL(PostgreSQLMergeSQL):
     rows_by_id = True
     no_timestamp = "NULL"
 
+    def reserve_keys(self, top: int) -> list[Statement]:
+        # An AUTOINCREMENT table numbers after its row in sqlite_sequence (none until a row
+        # is first added).
+        table = self.merge.target_table
+        return [
+            Statement(
+                "UPDATE sqlite_sequence SET seq = %s WHERE name = %s AND seq < %s",
+                (top, table, top),
+            ),
+            Statement(
+                "INSERT INTO sqlite_sequence (name, seq) SELECT %s, %s WHERE NOT EXISTS "
+                "(SELECT 1 FROM sqlite_sequence WHERE name = %s)",
+                (table, top, table),
+            ),
+        ]
+
     def as_integer(self, expression: str) -> str:
         return f"CAST({expression} AS INTEGER)"
 
@@ -1033,6 +1070,16 @@ class MySQLMergeSQL(MergeSQL):
     """MySQL and MariaDB: ``UPDATE ... JOIN``; ``<=>``; text compared as bytes."""
 
     vendor = "mysql"
+    reserving_commits = True
+
+    def reserve_keys(self, top: int) -> list[Statement]:
+        # A table's AUTO_INCREMENT is never set below its largest key plus one.
+        following = top + 1 if isinstance(top, int) else f"{top} + 1"
+        return [
+            Statement(
+                f"ALTER TABLE {self.quote(self.merge.target_table)} AUTO_INCREMENT = {following}"
+            )
+        ]
 
     def as_text(self, expression: str) -> str:
         return f"CAST({expression} AS CHAR)"
