@@ -381,14 +381,14 @@ class MergeSQL:
         # The rows are sorted twice (by key, then by place), so they carry the place of
         # their table, not its label.
         labels = [merge.target_label, *(source.label for source in merge.sources)]
-        label = " ".join(f"WHEN {place} THEN %s" for place in range(len(labels)))
+        label_of_place = " ".join(f"WHEN {place} THEN %s" for place in range(len(labels)))
         grouped = (
             "SELECT p.*, MIN(p.held) OVER (PARTITION BY p.merge_key) AS group_held, "
             f"MIN(p.seq) OVER (PARTITION BY p.merge_key) AS group_first FROM ({union}) p"
         )
         sql = (
             f"INSERT INTO {self.id_map} (id, source, old_pk, merge_key, new_pk, leads, ts) "
-            f"SELECT %s + q.seq, CASE q.source {label} END, q.old_pk, q.merge_key, "
+            f"SELECT %s + q.seq, CASE q.source {label_of_place} END, q.old_pk, q.merge_key, "
             "CASE WHEN q.held IS NOT NULL THEN q.held WHEN q.merge_key IS NULL THEN %s + q.seq "
             "ELSE COALESCE(q.group_held, %s + q.group_first) END, "
             "CASE WHEN q.held IS NULL AND (q.merge_key IS NULL OR (q.group_held IS NULL "
@@ -982,7 +982,6 @@ class PostgreSQLMergeSQL(MergeSQL):
 
     vendor = "postgresql"
     lifts_indexes = True
-
     lookups_both_ways = False
     winners_on_insert = True
     rows_by_id = False
