@@ -470,6 +470,37 @@ def test_a_merge_that_does_not_verify_rolls_back(
 
 
 @pytest.mark.parametrize("batched", [False, True], ids=["one-pass", "batched"])
+@pytest.mark.parametrize(
+    ("policy", "problem"),
+    [
+        # Ann's patient row leads her, with no phone: her customer row's "77" wins it.
+        ("coalesce", r"1 target row\(s\) differ from the mergetest\.customer row .* in phone"),
+        # Ann's customer row is the newer: it wins her name and phone.
+        ("newest", r"1 target row\(s\) differ from the mergetest\.customer row .* in name"),
+    ],
+)
+def test_values_a_later_row_wins_are_checked_under_every_policy(
+    state: ProjectState,
+    monkeypatch: pytest.MonkeyPatch,
+    batched: bool,
+    policy: str,
+    problem: str,
+) -> None:
+    """The rows of a group that do not lead it are checked in the same pass over their
+    source as the leading ones, with the policy's own test of which row wins."""
+    seed()
+    _broken(monkeypatch, "resolve", lambda st: Statement("SELECT 1"))
+    _broken(monkeypatch, "won_elsewhere", lambda found: ({}, ("", ())))
+    options: dict[str, Any] = {"fields": fields(policy)}
+    if policy == "newest":
+        options["newest_by"] = dict.fromkeys(SOURCES, "seen")
+    if batched:
+        options["batch_size"] = 2
+    with pytest.raises(BackfillVerificationError, match=problem):
+        apply([merge_rows(**options)], state, atomic=not batched)
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["one-pass", "batched"])
 def test_rows_added_meanwhile_take_none_of_the_merge_keys(
     state: ProjectState, monkeypatch: pytest.MonkeyPatch, batched: bool
 ) -> None:

@@ -536,22 +536,17 @@ class MergeRows(Operation):
         checks: list[tuple[Statement, list[str]]] = []
         for source in merge.sources:
             groups = sql.groups(source)
-            leading = next((g for g in groups if sql.chosen_by_leader(g[0], source)), [])
             checks.append(
                 (
-                    sql.verify_rows(source, leading),
+                    sql.verify_rows(source, groups),
                     [
                         f"{{}} {source.label} row(s) have no id map row, or id map row(s) no "
                         f"{source.label} row",
                         f"{{}} {source.label} id map row(s) point at no target row",
-                        _differing(source, leading),
+                        *(_differing(source, group) for group in groups),
                     ],
                 )
             )
-            for group in groups:
-                if group is leading:
-                    continue
-                checks.append((sql.verify_values(source, group), [_differing(source, group)]))
         checks.append((sql.verify_own_rows(), ["{} id map row(s) point at no target row"]))
         problems = []
         for statement, described in checks:

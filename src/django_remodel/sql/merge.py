@@ -707,20 +707,6 @@ class MergeSQL:
             ),
         )
 
-    def verify_values(self, source: SourceTable, values: Sequence[Value]) -> Statement:
-        """How many target rows do not hold what ``source``'s winning rows give them."""
-        wins, win_params = self.wins(values[0], source)
-        _, (differs, differs_params) = self._differs(values, source)
-        found, found_params = self.maps(source)
-        sql = (
-            f"SELECT COUNT(*) FROM {self.table(source.table, SOURCE)} INNER JOIN "
-            f"{self.table(self.merge.id_map, MAP)} ON {found} INNER JOIN "
-            f"{self.table(self.merge.target_table, TARGET)} ON "
-            f"{self.col(TARGET, self.merge.target_pk)} = {self.col(MAP, 'new_pk')} "
-            f"WHERE {wins} AND ({differs})"
-        )
-        return Statement(sql, (*found_params, *win_params, *differs_params))
-
     def disagreements(self, value: Value) -> Statement:
         """How many target rows would get different non-empty values of ``value`` from
         their source rows (the ``error`` policy's check)."""
@@ -748,34 +734,45 @@ class MergeSQL:
 
     # -- Checking the rows -------------------------------------------------------------
 
-    def verify_rows(self, source: SourceTable, leading: Sequence[Value] = ()) -> Statement:
+    def verify_rows(self, source: SourceTable, groups: Sequence[Sequence[Value]] = ()) -> Statement:
         """One row of counts for ``source``: its rows without an id map row plus its id map
-        rows without a source row; its id map rows without a target row; and the target
-        rows that differ in ``leading`` (values a group's leading row gives, see
-        :meth:`chosen_by_leader`) from the row of ``source`` that leads them.
+        rows without a source row; its id map rows without a target row; then, for each of
+        ``groups`` (see :meth:`groups`), the target rows that differ in its values from the
+        row of ``source`` that wins them.
 
         The first is (source rows - id map rows with their source row) + (id map rows -
         the same): no id map row matches two source rows (their key), nor two id map rows
-        one source row (the map's unique ``(source, old_pk)``), so one join tells both."""
+        one source row (the map's unique ``(source, old_pk)``), so one join tells both.
+        A group's difference is tested before whether the row wins it, so that the
+        policy's subqueries run only for the rows that differ."""
         found, params = self.maps(source)
         source_pk, target_pk = self.col(SOURCE, source.pk), self.col(TARGET, self.merge.target_pk)
-        differing: Fragment = ("0", ())
-        if leading:
-            _, (differs, differs_params) = self._differs(leading, source)
-            differing = (
-                f"COALESCE(SUM(CASE WHEN {self.col(MAP, 'leads')} = %s AND {source_pk} IS NOT "
-                f"NULL AND {target_pk} IS NOT NULL AND ({differs}) THEN 1 ELSE 0 END), 0)",
-                (True, *differs_params),
+        counts: list[Fragment] = [
+            (
+                f"(SELECT COUNT(*) FROM {self.quote(source.table)}) + COUNT(*) - 2 * "
+                f"COUNT({source_pk})",
+                (),
+            ),
+            (f"COUNT(*) - COUNT({target_pk})", ()),
+        ]
+        for values in groups:
+            _, (differs, differs_params) = self._differs(values, source)
+            wins, win_params = self.wins(values[0], source)
+            counts.append(
+                (
+                    f"COALESCE(SUM(CASE WHEN {source_pk} IS NOT NULL AND {target_pk} IS NOT "
+                    f"NULL AND ({differs}) AND {wins} THEN 1 ELSE 0 END), 0)",
+                    (*differs_params, *win_params),
+                )
             )
+        selected, selected_params = joined(counts, ", ")
         sql = (
-            f"SELECT (SELECT COUNT(*) FROM {self.quote(source.table)}) + COUNT(*) - 2 * "
-            f"COUNT({source_pk}), COUNT(*) - COUNT({target_pk}), {differing[0]} "
-            f"FROM {self.table(self.merge.id_map, MAP)} "
+            f"SELECT {selected} FROM {self.table(self.merge.id_map, MAP)} "
             f"LEFT JOIN {self.table(source.table, SOURCE)} ON {found} "
             f"LEFT JOIN {self.table(self.merge.target_table, TARGET)} ON "
             f"{target_pk} = {self.col(MAP, 'new_pk')} WHERE {self.col(MAP, 'source')} = %s"
         )
-        return Statement(sql, (*differing[1], *params, source.label))
+        return Statement(sql, (*selected_params, *params, source.label))
 
     def verify_own_rows(self) -> Statement:
         """How many id map rows of no source (the target's own) point at no target row."""
