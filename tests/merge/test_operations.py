@@ -558,6 +558,70 @@ def test_the_id_map_keeps_its_indexes(state: ProjectState, batched: bool) -> Non
     assert rows(f"SELECT COUNT(*) FROM {ID_MAP}")[0][0] > 0
 
 
+def _indexes(table: str) -> dict[str, tuple[tuple[str, ...], bool]]:
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, table)
+    return {
+        name: (tuple(c["columns"]), bool(c["unique"]))
+        for name, c in found.items()
+        if c["index"] and not c["primary_key"]
+    }
+
+
+def _visits() -> None:
+    insert("mergetest_visit", [{"id": 1, "patient_id": 1}, {"id": 2, "patient_id": 4}])
+
+
+def test_a_one_pass_repoint_builds_the_new_key_index_once(state: ProjectState) -> None:
+    """Where the dialect lifts them (SQLite), the index on the new key is dropped before
+    the update and built after it, in the same transaction; the table keeps its indexes."""
+    seed()
+    _visits()
+    before = _indexes("mergetest_visit")
+    name = next(n for n, (columns, _) in before.items() if columns == ("patient_new_id",))
+    with CaptureQueriesContext(connection) as queries:
+        apply([merge_rows(), references()[0]], state)
+    assert _indexes("mergetest_visit") == before
+    statements = [query["sql"] for query in queries.captured_queries]
+    update = f"UPDATE {connection.ops.quote_name('mergetest_visit')}"
+    updates = [i for i, sql in enumerate(statements) if sql.startswith(update)]
+    dropped = [
+        i for i, sql in enumerate(statements) if sql.startswith("DROP INDEX") and name in sql
+    ]
+    built = [
+        i for i, sql in enumerate(statements) if sql.startswith("CREATE INDEX") and name in sql
+    ]
+    assert len(updates) == 1
+    if DIALECTS[connection.vendor].lifts_reference_indexes:
+        assert len(dropped) == len(built) == 1
+        assert dropped[0] < updates[0] < built[0]
+    else:
+        assert not dropped
+        assert not built
+    assert rows("SELECT id, patient_new_id FROM mergetest_visit ORDER BY id") == [
+        (1, people()["ann@example.com"]["id"]),
+        (2, 1),
+    ]
+
+
+def test_a_repoint_that_does_not_verify_rolls_back_with_its_indexes(
+    state: ProjectState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed()
+    _visits()
+    before = _indexes("mergetest_visit")
+    # Every visit is pointed at the staff person, Ann's too.
+    _broken(
+        monkeypatch,
+        "repoint",
+        lambda st: Statement(st.sql.replace(f"m.{_NEW_PK}", "1", 1), st.params),
+    )
+    with pytest.raises(BackfillVerificationError, match=r"1 row\(s\) do not point at the merged"):
+        apply([merge_rows(), references()[0]], state)
+    assert _indexes("mergetest_visit") == before
+    assert rows("SELECT patient_new_id FROM mergetest_visit") == [(None,), (None,)]
+
+
 def test_references_follow_their_rows(state: ProjectState) -> None:
     seed()
     insert("mergetest_visit", [{"id": 1, "patient_id": 1}, {"id": 2, "patient_id": 4}])

@@ -639,6 +639,31 @@ def _lifted_indexes(runner: Runner, sql: MergeSQL) -> list[tuple[Statement, Stat
     return lifted
 
 
+def _lifted_reference_indexes(
+    runner: Runner, sql: MergeSQL, table: str, new: str
+) -> list[tuple[Statement, Statement]]:
+    """Statements that drop each index of ``table`` on its new key ``new`` (but a unique
+    one, whose check the update needs) and that build it again as it was made; none where
+    the dialect keeps them (or when shown, not run)."""
+    if runner.collecting or not sql.lifts_reference_indexes:
+        return []
+    connection = runner.connection
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    on_new = {
+        name
+        for name, found in constraints.items()
+        if found["index"]
+        and not (found["unique"] or found["primary_key"])
+        and new in found["columns"]
+    }
+    return [
+        (sql.index_off(name, unique=False), Statement(definition))
+        for name, definition in runner.fetch(sql.index_definitions(table))
+        if name in on_new
+    ]
+
+
 def _analyze(runner: Runner, sql: MergeSQL) -> None:
     statement = sql.analyze_map()
     if statement is not None:
@@ -673,6 +698,8 @@ class _Walker:
         statement: Callable[[KeyRange], Statement],
         label: str,
         after: Callable[[], None] | None = None,
+        *,
+        before: Callable[[], None] | None = None,
     ) -> int:
         return run_data_move(
             self.runner,
@@ -681,6 +708,7 @@ class _Walker:
             self.options,
             integer_keys=integer,
             label=label,
+            before=before,
             after=after,
         )
 
@@ -828,7 +856,23 @@ class RepointReferences(_ReferenceOperation):
                     f"{model._meta.label} rows, or make {label} a ForeignKey, then migrate again."
                 )
 
+        lifted: list[tuple[Statement, Statement]] = []
+        if self.options.batch_size is None:
+            # One pass: the update, the builds and the check are one transaction.
+            lifted = _lifted_reference_indexes(runner, sql, table, column(new))
+            if runner.collecting and sql.lifts_reference_indexes:
+                runner.comment(
+                    f"The indexes on {table}.{column(new)} are taken off for the next "
+                    "statement and built again after it."
+                )
+
+        def lift() -> None:
+            for off, _ in lifted:
+                runner.execute(off)
+
         def verify() -> None:
+            for _, on in lifted:
+                runner.execute(on)
             wrong = _check(runner, sql.verify_repoint(table, column(old), column(new), source))
             if wrong:
                 self._fail(
@@ -846,6 +890,7 @@ class RepointReferences(_ReferenceOperation):
             ),
             label,
             verify,
+            before=lift,
         )
 
     def database_backwards(

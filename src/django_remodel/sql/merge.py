@@ -822,7 +822,8 @@ class MergeSQL:
     unique index)."""
 
     def index_off(self, name: str, *, unique: bool) -> Statement:
-        """Drop the id map's index ``name`` (``unique``: its ``(source, old_pk)``)."""
+        """Drop the id map's index ``name`` (``unique``: its ``(source, old_pk)``), or an
+        index of another table where the dialect lifts those (:attr:`lifts_reference_indexes`)."""
         if unique and self.unique_constraint:
             return Statement(f"ALTER TABLE {self.id_map} DROP CONSTRAINT {self.quote(name)}")
         return Statement(f"DROP INDEX {self.quote(name)}")
@@ -836,6 +837,18 @@ class MergeSQL:
             )
         kind = "UNIQUE INDEX" if unique else "INDEX"
         return Statement(f"CREATE {kind} {self.quote(name)} ON {self.id_map} ({listed})")
+
+    lifts_reference_indexes: ClassVar[bool] = False
+    """Whether a repoint in one pass takes the indexes on the new key off its table and
+    builds them again after the update (one build, not an index change per row): where
+    the migration's transaction holds the whole database anyway (SQLite). On PostgreSQL
+    dropping an index would lock the table against its readers until the migration
+    commits, and MySQL's DDL commits the transaction."""
+
+    def index_definitions(self, table: str) -> Statement:
+        """The name and ``CREATE INDEX`` statement of each index of ``table`` that was
+        made by one (where :attr:`lifts_reference_indexes`)."""
+        raise NotImplementedError
 
     def clear_map(self) -> Statement:
         return Statement(f"DELETE FROM {self.id_map}")
@@ -1049,6 +1062,16 @@ class SQLiteMergeSQL(PostgreSQLMergeSQL):
                 (table, top, table),
             ),
         ]
+
+    lifts_reference_indexes = True
+
+    def index_definitions(self, table: str) -> Statement:
+        # Indexes of constraints in the table's definition have no statement of their own.
+        return Statement(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+            "AND sql IS NOT NULL",
+            (table,),
+        )
 
     def as_integer(self, expression: str) -> str:
         return f"CAST({expression} AS INTEGER)"
