@@ -643,24 +643,13 @@ def _lifted_reference_indexes(
     runner: Runner, sql: MergeSQL, table: str, new: str
 ) -> list[tuple[Statement, Statement]]:
     """Statements that drop each index of ``table`` on its new key ``new`` (but a unique
-    one, whose check the update needs) and that build it again as it was made; none where
-    the dialect keeps them (or when shown, not run)."""
+    one) and that build it again as it was made; none where the dialect keeps them (or
+    when shown, not run)."""
     if runner.collecting or not sql.lifts_reference_indexes:
         return []
-    connection = runner.connection
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, table)
-    on_new = {
-        name
-        for name, found in constraints.items()
-        if found["index"]
-        and not (found["unique"] or found["primary_key"])
-        and new in found["columns"]
-    }
     return [
         (sql.index_off(name, unique=False), Statement(definition))
-        for name, definition in runner.fetch(sql.index_definitions(table))
-        if name in on_new
+        for name, definition in runner.fetch(sql.index_definitions(table, new))
     ]
 
 

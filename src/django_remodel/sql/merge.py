@@ -845,9 +845,10 @@ class MergeSQL:
     dropping an index would lock the table against its readers until the migration
     commits, and MySQL's DDL commits the transaction."""
 
-    def index_definitions(self, table: str) -> Statement:
-        """The name and ``CREATE INDEX`` statement of each index of ``table`` that was
-        made by one (where :attr:`lifts_reference_indexes`)."""
+    def index_definitions(self, table: str, column: str) -> Statement:
+        """The name and ``CREATE INDEX`` statement of each index of ``table`` on
+        ``column`` that is not unique (whose check an update needs) and was made by a
+        statement of its own (where :attr:`lifts_reference_indexes`)."""
         raise NotImplementedError
 
     def clear_map(self) -> Statement:
@@ -1065,12 +1066,13 @@ class SQLiteMergeSQL(PostgreSQLMergeSQL):
 
     lifts_reference_indexes = True
 
-    def index_definitions(self, table: str) -> Statement:
+    def index_definitions(self, table: str, column: str) -> Statement:
         # Indexes of constraints in the table's definition have no statement of their own.
         return Statement(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-            "AND sql IS NOT NULL",
-            (table,),
+            "SELECT l.name, m.sql FROM pragma_index_list(%s) l INNER JOIN sqlite_master m "
+            "ON m.type = 'index' AND m.name = l.name WHERE l.\"unique\" = 0 AND m.sql IS NOT "
+            "NULL AND EXISTS (SELECT 1 FROM pragma_index_info(l.name) i WHERE i.name = %s)",
+            (table, column),
         )
 
     def as_integer(self, expression: str) -> str:
