@@ -648,7 +648,8 @@ def _lifted_reference_indexes(
     if runner.collecting or not sql.lifts_reference_indexes:
         return []
     return [
-        (sql.index_off(name, unique=False), Statement(definition))
+        # Run as it was stored: a "%" in it is no parameter.
+        (sql.index_off(name, unique=False), Statement(definition.replace("%", "%%")))
         for name, definition in runner.fetch(sql.index_definitions(table, new))
     ]
 
