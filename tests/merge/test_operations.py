@@ -532,9 +532,11 @@ def test_rows_added_meanwhile_take_none_of_the_merge_keys(
     assert people()["new@example.com"]["name"] == "New"
 
 
-def _map_indexes() -> set[tuple[str, tuple[str, ...], bool]]:
+def _indexes(table: str = ID_MAP) -> set[tuple[str, tuple[str, ...], bool]]:
+    """``table``'s indexes and unique constraints but its primary key: (name, columns,
+    unique)."""
     with connection.cursor() as cursor:
-        found = connection.introspection.get_constraints(cursor, ID_MAP)
+        found = connection.introspection.get_constraints(cursor, table)
     return {
         (name, tuple(c["columns"]), bool(c["unique"]))
         for name, c in found.items()
@@ -547,25 +549,15 @@ def test_the_id_map_keeps_its_indexes(state: ProjectState, batched: bool) -> Non
     """One pass takes the id map's indexes off for its insert and builds them again,
     under their names; on SQLite the map has one that holds the target row too."""
     seed()
-    before = _map_indexes()
+    before = _indexes()
     shapes = {(columns, unique) for _, columns, unique in before}
     assert (("source", "old_pk"), True) in shapes
     assert (("new_pk",), False) in shapes
     covering = (("source", "old_pk", "new_pk"), False) in shapes
     assert covering == DIALECTS[connection.vendor].lookup_index
     apply([merge_rows(**({"batch_size": 2} if batched else {}))], state, atomic=not batched)
-    assert _map_indexes() == before
+    assert _indexes() == before
     assert rows(f"SELECT COUNT(*) FROM {ID_MAP}")[0][0] > 0
-
-
-def _indexes(table: str) -> dict[str, tuple[tuple[str, ...], bool]]:
-    with connection.cursor() as cursor:
-        found = connection.introspection.get_constraints(cursor, table)
-    return {
-        name: (tuple(c["columns"]), bool(c["unique"]))
-        for name, c in found.items()
-        if c["index"] and not c["primary_key"]
-    }
 
 
 def _index_definitions(table: str) -> list[tuple[Any, ...]]:
@@ -597,7 +589,7 @@ def test_a_one_pass_repoint_builds_the_new_key_index_once(state: ProjectState) -
             )
     definitions = _index_definitions("mergetest_visit")
     before = _indexes("mergetest_visit")
-    name = next(n for n, (columns, _) in before.items() if columns == ("patient_new_id",))
+    name = next(n for n, columns, _ in before if columns == ("patient_new_id",))
     with CaptureQueriesContext(connection) as queries:
         apply([merge_rows(), references()[0]], state)
     assert _indexes("mergetest_visit") == before
