@@ -20,12 +20,12 @@ from django.apps import apps as global_apps
 from django.core.management.color import no_style
 from django.db import connection, migrations, models
 from django.db.migrations.operations.base import Operation
-from django.db.migrations.state import ProjectState
+from django.db.migrations.state import ModelState, ProjectState
 from django.db.migrations.writer import MigrationWriter
 from django.test.utils import CaptureQueriesContext
 
 import django_remodel.operations
-from django_remodel.errors import BackfillVerificationError
+from django_remodel.errors import BackfillVerificationError, OperationSetupError
 from django_remodel.operations import (
     CreateMergeMap,
     MergeLinks,
@@ -34,7 +34,7 @@ from django_remodel.operations import (
     RepointReferences,
 )
 from django_remodel.sql.base import Statement
-from django_remodel.sql.merge import DIALECTS, MergeSQL
+from django_remodel.sql.merge import DIALECTS, MergeSQL, source_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -420,7 +420,8 @@ def _broken(monkeypatch: pytest.MonkeyPatch, method: str, wrong: Any) -> None:
         (
             "insert_led",
             lambda st: Statement(
-                "DELETE FROM mergetest_person_merge_ids WHERE source = %s", ("mergetest.member",)
+                "DELETE FROM mergetest_person_merge_ids WHERE source = %s",
+                (source_code("mergetest.member"),),
             ),
             r"mergetest\.member row\(s\) have no id map row",
         ),
@@ -432,7 +433,7 @@ def _broken(monkeypatch: pytest.MonkeyPatch, method: str, wrong: Any) -> None:
                 "SELECT 100000, %s, %s, 1, %s FROM mergetest_person_merge_ids "
                 "WHERE id = 1 AND NOT EXISTS "
                 "(SELECT 1 FROM mergetest_person_merge_ids WHERE id = 100000)",
-                ("mergetest.member", "m-nobody", False),
+                (source_code("mergetest.member"), "m-nobody", False),
             ),
             r"1 mergetest\.member row\(s\) have no id map row, or id map row\(s\) no "
             r"mergetest\.member row",
@@ -632,6 +633,35 @@ def test_a_repoint_that_does_not_verify_rolls_back_with_its_indexes(
         apply([merge_rows(), references()[0]], state)
     assert _indexes("mergetest_visit") == before
     assert rows("SELECT patient_new_id FROM mergetest_visit") == [(None,), (None,)]
+
+
+def test_sources_the_id_map_cannot_tell_apart_are_refused() -> None:
+    # Two labels the id map's source column gives the same number.
+    first, second = "app23.m68020", "app55.m162918"
+    assert source_code(first) == source_code(second)
+    labelled = ProjectState()
+    for label in (first, second, "app23.person"):
+        app, name = label.split(".")
+        labelled.add_model(
+            ModelState(app, name, [("id", _id()), ("email", models.CharField(max_length=50))])
+        )
+    operation = MergeRows(
+        "Person",
+        [first, second],
+        "email",
+        [["email", {first: "email", second: "email"}, "first"]],
+        id_map="app23_person_merge_ids",
+    )
+    with pytest.raises(
+        OperationSetupError, match=rf"{first} and {second} get the same number in the id map"
+    ):
+        operation.merge(labelled.apps, "app23", connection)
+    # Any other pair of them is merged.
+    operation.sources = [first]
+    operation.fields = [("email", {first: "email"}, "first")]
+    assert [s.code for s in operation.merge(labelled.apps, "app23", connection).sources] == [
+        source_code(first)
+    ]
 
 
 def test_references_follow_their_rows(state: ProjectState) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import django_remodel.sql.merge
 from django_remodel.errors import RemodelError
 from django_remodel.graph import ModelGraph
 from django_remodel.plans.merge import (
@@ -149,6 +150,15 @@ def test_bad_input_is_refused_with_what_to_do(
     graph: ModelGraph, options: dict[str, Any], message: str
 ) -> None:
     _fails(graph, message, **options)
+
+
+def test_models_the_id_map_cannot_tell_apart_are_refused(
+    graph: ModelGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two real labels with one number are in tests/merge/test_operations.py; no model of
+    # the example has a twin, so here every label gets the same one.
+    monkeypatch.setattr(django_remodel.sql.merge, "source_code", lambda label: 7)
+    _fails(graph, "legacy.Person and legacy.AppUser get the same number in the id map")
 
 
 def test_bad_sources(graph: ModelGraph) -> None:

@@ -25,9 +25,11 @@ import pytest
 from django.db import connection, connections, transaction
 from django.db.migrations.state import ProjectState
 
+from django_remodel.sql.merge import source_code
 from tests.merge.merge_worker import (
     APP,
     ID_MAP,
+    SOURCES,
     TIMES,
     create_tables,
     drop_tables,
@@ -185,11 +187,12 @@ def snapshot(alias: str) -> Snapshot:
     assert len(set(origin.values())) == len(people), "two target rows have the same origin"
     visits = select(alias, f"SELECT id, patient_id, patient_new_id FROM {APP}_visit ORDER BY id")
     id_map = select(alias, f"SELECT source, old_pk, new_pk, leads FROM {ID_MAP}")
+    labels = {source_code(label): label for label in (f"{APP}.person", *map(str.lower, SOURCES))}
     return Snapshot(
         rows={row[1]: row[2:] for row in people},
         visits=[(pk, old, origin.get(new)) for pk, old, new in visits],
         id_map={
-            (source, old): (origin.get(new), bool(leads)) for source, old, new, leads in id_map
+            (labels[code], old): (origin.get(new), bool(leads)) for code, old, new, leads in id_map
         },
     )
 

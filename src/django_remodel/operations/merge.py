@@ -68,6 +68,7 @@ from django_remodel.sql.merge import (
     SourceTable,
     Value,
     merge_sql,
+    shared_source_code,
 )
 
 POLICIES = ("first", "newest", "coalesce", "error")
@@ -120,7 +121,7 @@ def id_map_model(table: str, connection: BaseDatabaseWrapper) -> type[models.Mod
         "__module__": __name__,
         "Meta": meta,
         "id": models.BigAutoField(primary_key=True),
-        "source": models.CharField(max_length=100, db_collation=collation),
+        "source": models.IntegerField(),
         "old_pk": models.CharField(max_length=255, db_collation=collation),
         "merge_key": models.CharField(max_length=255, null=True, db_collation=collation),
         "new_pk": models.BigIntegerField(null=True, db_index=True),
@@ -343,6 +344,9 @@ class MergeRows(Operation):
             for label, model in models_by_label.items()
         )
         labels = {label: _label(model) for label, model in models_by_label.items()}
+        problem = shared_source_code([_label(target), *labels.values()])
+        if problem is not None:
+            raise OperationSetupError(f"MergeRows: {problem}")
         values = []
         covered = set()
         for name, mapping, policy in self.fields:

@@ -45,6 +45,7 @@ from django_remodel.graph import (
     RelationKind,
     _is_first_party,
 )
+from django_remodel.sql.merge import shared_source_code
 
 POLICIES = ("first", "newest", "coalesce", "error")
 KEY_NORMALIZATIONS = ("exact", "trim", "casefold", "trim-casefold")
@@ -194,6 +195,9 @@ def build_plan(
     else:
         _check_target(graph, target_node)
         target_label = target_node.label
+    problem = shared_source_code([target_label, *(node.label for node in source_nodes)])
+    if problem is not None:
+        raise MergeError(problem)
     skipped = tuple(dict.fromkeys(_check_skips(source_nodes, skips)))
     mapped = _map_fields(graph, source_nodes, target_node, maps, set(skipped))
     key_field = _check_key(mapped, target_node, key, [node.label for node in source_nodes])

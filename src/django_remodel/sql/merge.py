@@ -2,7 +2,7 @@
 
 Everything goes through an *id map*, a table of the merge's own with one row
 per source row (and per row the target held before): ``source`` (the model's
-label), ``old_pk`` (its key, as text), ``merge_key`` (the identity key after
+number, :func:`source_code`), ``old_pk`` (its key, as text), ``merge_key`` (the identity key after
 normalization), ``new_pk`` (the target row it becomes), ``leads`` (whether
 the target row is created from it) and ``ts`` (the timestamp the ``newest``
 policy compares). Its ``id`` follows the order rows were registered in: the
@@ -31,6 +31,7 @@ parameters.
 from __future__ import annotations
 
 import sqlite3
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -53,18 +54,46 @@ LOOKUP_COLUMNS = (*KEY_COLUMNS, "new_pk")
 """An index of the id map that answers "which target row" by itself (no read of the row)."""
 
 
+def source_code(label: str) -> int:
+    """The id map's ``source`` of the model ``label`` (``app_label.model_name``, lowercase):
+    a number the label alone decides, the same in every migration and on every database,
+    so that the map's keys, looked up once a row in every join, are short."""
+    return zlib.crc32(label.encode()) & 0x7FFFFFFF
+
+
+def shared_source_code(labels: Sequence[str]) -> str | None:
+    """Why the id map could not tell the rows of two of ``labels`` apart (the same
+    :func:`source_code`), if it could not; labels in any case."""
+    seen: dict[int, str] = {}
+    for label in labels:
+        code = source_code(label.lower())
+        other = seen.setdefault(code, label)
+        if other.lower() != label.lower():
+            return (
+                f"{other} and {label} get the same number in the id map's source column "
+                f"({code}), so their rows could not be told apart. Merge them in two steps "
+                "(one of them first, then the other), or rename one of the models."
+            )
+    return None
+
+
 @dataclass(frozen=True)
 class SourceTable:
     """A source model's table, as the id map and the statements know it."""
 
     label: str
-    """``app_label.model_name`` (lowercase): the id map's ``source``."""
+    """``app_label.model_name`` (lowercase)."""
     table: str
     pk: str
     pk_integer: bool
     key: str
     key_text: bool
     ts: str | None = None
+
+    @property
+    def code(self) -> int:
+        """The id map's ``source`` of its rows."""
+        return source_code(self.label)
 
 
 @dataclass(frozen=True)
@@ -115,6 +144,11 @@ class Merge:
 
     def source(self, label: str) -> SourceTable:
         return next(s for s in self.sources if s.label == label)
+
+    @property
+    def target_code(self) -> int:
+        """The id map's ``source`` of the rows the target held before."""
+        return source_code(self.target_label)
 
 
 Fragment = tuple[str, tuple[Any, ...]]
@@ -218,20 +252,20 @@ class MergeSQL:
         old = old or self.col(SOURCE, source.pk)
         old_pk = self.col(alias, "old_pk")
         if old_is_text and source.pk_integer:
-            return f"{self.col(alias, 'source')} = %s AND {old_pk} = {old}", (source.label,)
+            return f"{self.col(alias, 'source')} = %s AND {old_pk} = {old}", (source.code,)
         if not source.pk_integer:
-            return f"{self.col(alias, 'source')} = %s AND {old_pk} = {old}", (source.label,)
+            return f"{self.col(alias, 'source')} = %s AND {old_pk} = {old}", (source.code,)
         if not self.lookups_both_ways:
             return (
                 f"{self.col(alias, 'source')} = %s AND {old_pk} = {self.as_text(old)}",
-                (source.label,),
+                (source.code,),
             )
         # Both ways round, so that either table can be looked up by its index: the id
         # map's by (source, old_pk), the other's by its integer key.
         return (
             f"{self.col(alias, 'source')} = %s AND {old_pk} = {self.as_text(old)} "
             f"AND {old} = {self.as_integer(old_pk)}",
-            (source.label,),
+            (source.code,),
         )
 
     def source_row(self, source: SourceTable, map_alias: str, ref: str) -> str:
@@ -267,7 +301,7 @@ class MergeSQL:
             f"{self.table(merge.id_map, MAP)} WHERE {self.col(MAP, 'new_pk')} = {pk}){condition} "
             f"ORDER BY {pk}"
         )
-        return Statement(sql, (merge.target_label, False, *params))
+        return Statement(sql, (merge.target_code, False, *params))
 
     def register(self, source: SourceTable, keys: KeyRange = ALL_ROWS) -> Statement:
         """A source's rows in ``keys`` into the id map, those not there yet."""
@@ -283,7 +317,7 @@ class MergeSQL:
             f"{self.table(self.merge.id_map, MAP)} WHERE {found}){condition} ORDER BY {pk}"
         )
         # In key order: the id map's ids then follow the keys, which "earlier" relies on.
-        return Statement(sql, (source.label, False, *found_params, *params))
+        return Statement(sql, (source.code, False, *found_params, *params))
 
     # -- Allocating target rows --------------------------------------------------------
 
@@ -379,23 +413,23 @@ class MergeSQL:
             )
         union, params = joined(rows, " UNION ALL ")
         # The rows are sorted twice (by key, then by place), so they carry the place of
-        # their table, not its label.
-        labels = [merge.target_label, *(source.label for source in merge.sources)]
-        label_of_place = " ".join(f"WHEN {place} THEN %s" for place in range(len(labels)))
+        # their table (a byte), and get its code once sorted.
+        codes = [merge.target_code, *(source.code for source in merge.sources)]
+        code_of_place = " ".join(f"WHEN {place} THEN %s" for place in range(len(codes)))
         grouped = (
             "SELECT p.*, MIN(p.held) OVER (PARTITION BY p.merge_key) AS group_held, "
             f"MIN(p.seq) OVER (PARTITION BY p.merge_key) AS group_first FROM ({union}) p"
         )
         sql = (
             f"INSERT INTO {self.id_map} (id, source, old_pk, merge_key, new_pk, leads, ts) "
-            f"SELECT %s + q.seq, CASE q.source {label_of_place} END, q.old_pk, q.merge_key, "
+            f"SELECT %s + q.seq, CASE q.source {code_of_place} END, q.old_pk, q.merge_key, "
             "CASE WHEN q.held IS NOT NULL THEN q.held WHEN q.merge_key IS NULL THEN %s + q.seq "
             "ELSE COALESCE(q.group_held, %s + q.group_first) END, "
             "CASE WHEN q.held IS NULL AND (q.merge_key IS NULL OR (q.group_held IS NULL "
             "AND q.seq = q.group_first)) THEN %s ELSE %s END, q.ts "
             f"FROM ({grouped}) q{' ORDER BY q.seq' if self.rows_by_id else ''}"
         )
-        return Statement(sql, (first_id, *labels, base, base, True, False, *params))
+        return Statement(sql, (first_id, *codes, base, base, True, False, *params))
 
     # -- Creating and filling target rows ----------------------------------------------
 
@@ -592,14 +626,14 @@ class MergeSQL:
         others = self.table(self.merge.id_map, OTHER)
         same_group = f"{self.col(OTHER, 'new_pk')} = {self.col(MAP, 'new_pk')}"
         earlier = f"{self.col(OTHER, 'id')} < {self.col(MAP, 'id')}"
-        mapping = tuple(label for label, _ in value.sources)
+        mapping = tuple(source_code(label) for label, _ in value.sources)
         in_mapping = f"{self.col(OTHER, 'source')} IN ({', '.join(['%s'] * len(mapping))})"
         if not value.new:
             conditions.append(
                 (
                     f"NOT EXISTS (SELECT 1 FROM {others} WHERE {same_group} AND "
                     f"{self.col(OTHER, 'source')} = %s)",
-                    (self.merge.target_label,),
+                    (self.merge.target_code,),
                 )
             )
         if value.policy in ("first", "error"):
@@ -635,7 +669,7 @@ class MergeSQL:
                         f"{self.table(other.table, 'x')} ON {self.source_row(other, OTHER, 'x')} "
                         f"WHERE {same_group} AND {earlier} AND {self.col(OTHER, 'source')} = %s "
                         f"AND {self.nonempty(self.col('x', other_column), text=value.text)})",
-                        (label,),
+                        (source_code(label),),
                     )
                 )
         else:
@@ -703,7 +737,7 @@ class MergeSQL:
             ],
             (
                 f"{self.col(MAP, 'source')} = %s AND {wins} AND ({differs}){condition}",
-                (source.label, *win_params, *differs_params, *range_params),
+                (source.code, *win_params, *differs_params, *range_params),
             ),
         )
 
@@ -772,18 +806,18 @@ class MergeSQL:
             f"LEFT JOIN {self.table(self.merge.target_table, TARGET)} ON "
             f"{target_pk} = {self.col(MAP, 'new_pk')} WHERE {self.col(MAP, 'source')} = %s"
         )
-        return Statement(sql, (*selected_params, *params, source.label))
+        return Statement(sql, (*selected_params, *params, source.code))
 
     def verify_own_rows(self) -> Statement:
         """How many id map rows of no source (the target's own) point at no target row."""
-        labels = [source.label for source in self.merge.sources]
+        codes = [source.code for source in self.merge.sources]
         sql = (
             f"SELECT COUNT(*) FROM {self.table(self.merge.id_map, MAP)} WHERE "
-            f"{self.col(MAP, 'source')} NOT IN ({', '.join(['%s'] * len(labels))}) AND NOT "
+            f"{self.col(MAP, 'source')} NOT IN ({', '.join(['%s'] * len(codes))}) AND NOT "
             f"EXISTS (SELECT 1 FROM {self.table(self.merge.target_table, TARGET)} WHERE "
             f"{self.col(TARGET, self.merge.target_pk)} = {self.col(MAP, 'new_pk')})"
         )
-        return Statement(sql, tuple(labels))
+        return Statement(sql, tuple(codes))
 
     # -- Undoing -----------------------------------------------------------------------
 
