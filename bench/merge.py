@@ -55,12 +55,17 @@ process's ``ru_maxrss`` rose during the timed run (its peak is reset first
 where Linux allows it); ``check``, the verification. Memory is the Python
 process's only; the database server's is not in it. ``--slowest N`` prints
 the N slowest statements of each remodel and SQL run, to see where the time goes.
+``--repeat N`` runs each approach N times, round by round (every approach once,
+then again), so that a slow spell of the machine falls on all of them, and shows
+the median wall time (the statements, memory and slowest statements are that
+run's) with every run's time after the table; the loop runs once.
 
 Run from the repository root, ``PYTHONPATH`` unset::
 
     .venv/bin/python bench/merge.py                      # PostgreSQL, SQLite: 4 x 250k, 1M refs
     .venv/bin/python bench/merge.py --db sqlite --sizes 50k:200k,250k:1M
     .venv/bin/python bench/merge.py --approaches remodel,sql --slowest 5
+    .venv/bin/python bench/merge.py --repeat 3           # the median of three runs each
     .venv/bin/python bench/merge.py --db mysql           # MariaDB/MySQL, optional
     .venv/bin/python bench/merge.py --quick --db sqlite  # a smoke run of seconds
 
@@ -622,6 +627,23 @@ class Row:
     rss_reset: bool = True
     notes: list[str] = field(default_factory=list)
     timings: list[tuple[float, str]] = field(default_factory=list)
+    runs: list[float] = field(default_factory=list)
+    """With ``--repeat``: the wall time of each run, in the order they ran."""
+
+
+def median_row(rows: list[Row]) -> Row:
+    """The runs of one approach as one row: the run of the median wall time (of an even
+    number, the slower of the two middle ones), the wall times of all in ``runs``; the
+    first run that failed or did not check, if any, in place of it."""
+    failed = [r for r in rows if r.status is not None or r.check.startswith("FAILED")]
+    if failed:
+        return failed[0]
+    ordered = sorted(rows, key=lambda r: r.seconds or 0.0)
+    row = ordered[len(ordered) // 2]
+    row.runs = [r.seconds or 0.0 for r in rows]
+    row.py_peak = next((r.py_peak for r in rows if r.py_peak is not None), None)
+    row.notes = list(dict.fromkeys(note for r in rows for note in r.notes))
+    return row
 
 
 def run_once(
@@ -702,7 +724,10 @@ def measure(
     size: Size,
     approach: Approach,
     options: argparse.Namespace,
+    *,
+    trace: bool = True,
 ) -> Row:
+    """One timed run of ``approach`` (and, with ``trace``, the traced one for py peak)."""
     row = Row(connection.vendor, size, approach)
     units = size.rows * len(SOURCES)
     is_loop = approach.key == "loop"
@@ -722,7 +747,7 @@ def measure(
             row.notes.append(QUICK_NOTE)
         elif options.no_trace:
             row.notes.append(NO_TRACE_NOTE)
-        else:
+        elif trace:
             # A stopped loop's traced run stops at the same row, or after the budget
             # (traced, it is slower): its memory is the partial run's either way.
             traced_budget = (
@@ -823,6 +848,18 @@ def ratio_lines(rows: list[Row]) -> list[str]:
     return lines
 
 
+def runs_lines(rows: list[Row]) -> list[str]:
+    """The wall time of every run of each approach, whose median the table shows."""
+    lines = ["Wall time of each run, in the order they ran (the table shows the median):"]
+    for row in rows:
+        if row.runs:
+            times = ", ".join(f"{seconds:,.3f}" for seconds in row.runs)
+            lines.append(
+                f"  {row.vendor:<10}  {row.size.label:>9}  {row.approach.label:<28}  {times} s"
+            )
+    return lines
+
+
 def slowest_lines(rows: list[Row], count: int) -> list[str]:
     lines = []
     for row in rows:
@@ -891,6 +928,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         ),
     )
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help=(
+            "run each approach N times, round by round, and show the median wall time "
+            "(the update_or_create loop runs once; default 1)"
+        ),
+    )
+    parser.add_argument(
         "--no-trace",
         action="store_true",
         help="skip the second, traced run of each approach (no py peak; halves the time)",
@@ -903,6 +950,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="print the N slowest statements of each remodel and SQL run (default: none)",
     )
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error(f"--repeat {args.repeat}: run each approach at least once")
     if args.db is None:
         args.db = ["postgresql", "sqlite"]
     if args.sizes is None:
@@ -956,8 +1005,19 @@ def run(args: argparse.Namespace, sqlite_dir: Path) -> int:
             )
         try:
             for size in args.sizes:
-                for approach in approaches(args.batch_size, args.approaches):
-                    row = measure(connection, state, size, approach, args)
+                chosen = approaches(args.batch_size, args.approaches)
+                runs: dict[Approach, list[Row]] = {approach: [] for approach in chosen}
+                # Round by round, so that the machine's drift falls on every approach
+                # alike; the loop (extrapolated anyway) and the traced runs once.
+                for round_ in range(args.repeat):
+                    for approach in chosen:
+                        if round_ and approach.key == "loop":
+                            continue
+                        runs[approach].append(
+                            measure(connection, state, size, approach, args, trace=not round_)
+                        )
+                for approach in chosen:
+                    row = median_row(runs[approach])
                     failed = failed or (row.status or "").startswith("failed")
                     failed = failed or row.check.startswith("FAILED")
                     rows.append(row)
@@ -1001,6 +1061,10 @@ def run(args: argparse.Namespace, sqlite_dir: Path) -> int:
     print()
     for line in ratio_lines(rows):
         print(line)
+    if args.repeat > 1:
+        print()
+        for line in runs_lines(rows):
+            print(line)
     if args.slowest:
         print()
         for line in slowest_lines(rows, args.slowest):

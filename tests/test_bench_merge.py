@@ -20,15 +20,14 @@ APPROACHES = (
 
 
 # The benchmark makes its own SQLite database whatever the suite runs on: one run is enough.
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="runs with the SQLite suite")
-def test_quick_run_on_sqlite_checks_every_approach() -> None:
+def _bench(*args: str) -> subprocess.CompletedProcess[str]:
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in ("PYTHONPATH", "DJANGO_SETTINGS_MODULE")
     }
     result = subprocess.run(
-        [sys.executable, "bench/merge.py", "--quick", "--db", "sqlite"],
+        [sys.executable, "bench/merge.py", "--quick", "--db", "sqlite", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -36,8 +35,13 @@ def test_quick_run_on_sqlite_checks_every_approach() -> None:
         timeout=300,
         check=False,
     )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="runs with the SQLite suite")
+def test_quick_run_on_sqlite_checks_every_approach() -> None:
+    result = _bench()
     lines = result.stdout.splitlines()
     header = next((line for line in lines if line.startswith("database")), None)
     assert header is not None, result.stdout
@@ -66,3 +70,23 @@ def test_quick_run_on_sqlite_checks_every_approach() -> None:
                 checks[approach] = line.split()[-1]
     assert checks == dict.fromkeys(APPROACHES, "ok"), result.stdout
     assert "Ratios of wall time to hand-written SQL" in result.stdout
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="runs with the SQLite suite")
+def test_repeated_runs_show_the_median_and_every_run() -> None:
+    result = _bench("--repeat", "3", "--approaches", "loop,sql", "--no-trace")
+    lines = result.stdout.splitlines()
+    start = lines.index(
+        "Wall time of each run, in the order they ran (the table shows the median):"
+    )
+    runs = {}
+    for line in lines[start + 1 :]:
+        if not line.strip():
+            break
+        for approach in ("update_or_create loop", "hand-written SQL"):
+            if f"  {approach}  " in line:
+                runs[approach] = [float(t) for t in line.split(approach)[1].strip(" s").split(", ")]
+    # The loop once, the SQL three times; the table shows the middle of the three.
+    assert [len(runs[a]) for a in ("update_or_create loop", "hand-written SQL")] == [1, 3]
+    row = next(line for line in lines if "  hand-written SQL  " in line)
+    assert f"{sorted(runs['hand-written SQL'])[1]:,.3f} s" in row
