@@ -554,7 +554,7 @@ def test_the_id_map_keeps_its_indexes(state: ProjectState, batched: bool) -> Non
     shapes = {(columns, unique) for _, columns, unique in before}
     assert (("source", "old_pk"), True) in shapes
     assert (("new_pk",), False) in shapes
-    covering = (("source", "old_pk", "new_pk"), False) in shapes
+    covering = (("source", "old_pk", "new_pk", "leads"), False) in shapes
     assert covering == DIALECTS[connection.vendor].lookup_index
     apply([merge_rows(**({"batch_size": 2} if batched else {}))], state, atomic=not batched)
     assert _indexes() == before

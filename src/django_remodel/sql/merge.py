@@ -50,8 +50,9 @@ TARGET = "t"
 REFERRER = "r"
 KEY_COLUMNS = ("source", "old_pk")
 """The id map's unique key: a source row."""
-LOOKUP_COLUMNS = (*KEY_COLUMNS, "new_pk")
-"""An index of the id map that answers "which target row" by itself (no read of the row)."""
+LOOKUP_COLUMNS = (*KEY_COLUMNS, "new_pk", "leads")
+"""An index of the id map that answers "which target row, and does this row lead it" by
+itself (no read of the row)."""
 
 
 def source_code(label: str) -> int:
