@@ -19,7 +19,6 @@ APPROACHES = (
 )
 
 
-# The benchmark makes its own SQLite database whatever the suite runs on: one run is enough.
 def _bench(*args: str) -> subprocess.CompletedProcess[str]:
     env = {
         key: value
@@ -39,6 +38,7 @@ def _bench(*args: str) -> subprocess.CompletedProcess[str]:
     return result
 
 
+# The benchmark makes its own SQLite database whatever the suite runs on: one run is enough.
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="runs with the SQLite suite")
 def test_quick_run_on_sqlite_checks_every_approach() -> None:
     result = _bench()

@@ -2,12 +2,12 @@
 
 Everything goes through an *id map*, a table of the merge's own with one row
 per source row (and per row the target held before): ``source`` (the model's
-number, :func:`source_code`), ``old_pk`` (its key, as text), ``merge_key`` (the identity key after
-normalization), ``new_pk`` (the target row it becomes), ``leads`` (whether
-the target row is created from it) and ``ts`` (the timestamp the ``newest``
-policy compares). Its ``id`` follows the order rows were registered in: the
-target's rows first, then each source in the order given, by primary key;
-"earlier" below means a smaller ``id``.
+number, :func:`source_code`), ``old_pk`` (its key, as text), ``merge_key``
+(the identity key after normalization), ``new_pk`` (the target row it
+becomes), ``leads`` (whether the target row is created from it) and ``ts``
+(the timestamp the ``newest`` policy compares). Its ``id`` follows the order
+rows were registered in: the target's rows first, then each source in the
+order given, by primary key; "earlier" below means a smaller ``id``.
 
 The moves, each a fixed number of statements (per batch of source rows):
 
@@ -64,7 +64,8 @@ def source_code(label: str) -> int:
 
 def shared_source_code(labels: Sequence[str]) -> str | None:
     """Why the id map could not tell the rows of two of ``labels`` apart (the same
-    :func:`source_code`), if it could not; labels in any case."""
+    :func:`source_code`), if it could not; labels are compared in lowercase, as the
+    codes are made from them."""
     seen: dict[int, str] = {}
     for label in labels:
         code = source_code(label.lower())
@@ -414,7 +415,7 @@ class MergeSQL:
             )
         union, params = joined(rows, " UNION ALL ")
         # The rows are sorted twice (by key, then by place), so they carry the place of
-        # their table (a byte), and get its code once sorted.
+        # their table (a small number), and get its code once sorted.
         codes = [merge.target_code, *(source.code for source in merge.sources)]
         code_of_place = " ".join(f"WHEN {place} THEN %s" for place in range(len(codes)))
         grouped = (
