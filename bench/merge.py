@@ -379,7 +379,7 @@ def checkpoint(connection: Any) -> None:
             cursor.execute("CHECKPOINT")
     except DatabaseError as exc:
         reason = str(exc).splitlines()[0]
-        print(f"warning: no CHECKPOINT after the load ({reason})", file=sys.stderr)
+        log(f"warning: no CHECKPOINT after the load ({reason})")
 
 
 def insert(
