@@ -810,9 +810,11 @@ def many(count: int) -> None:
 @pytest.mark.parametrize("batched", [False, True])
 def test_statements_do_not_grow_with_rows(state: ProjectState, batched: bool) -> None:
     """10 and 1,000 rows per source issue the same statements: in one pass, and in batches
-    (two per table at either size, so the batch counts match)."""
+    (two per table at either size, so the batch counts match). A first run at 10 rows
+    goes uncounted: a new connection's first migration also runs the backend's one-time
+    feature probes (SQLite's JSON check)."""
     counts = []
-    for count in (10, 1000):
+    for count in (10, 10, 1000):
         many(count)
         batch = {"batch_size": count // 2} if batched else {}
         operations = [merge_rows(**batch), references(**batch)[0]]
@@ -825,7 +827,7 @@ def test_statements_do_not_grow_with_rows(state: ProjectState, batched: bool) ->
         with connection.cursor() as cursor:
             for table in ("visit", "member", "customer", "patient"):
                 cursor.execute(f"DELETE FROM mergetest_{table}")
-    assert counts[0] == counts[1]
+    assert counts[1] == counts[2]
 
 
 def test_operations_deconstruct_to_this_package(state: ProjectState) -> None:
